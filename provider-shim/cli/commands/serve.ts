@@ -1,0 +1,116 @@
+import type { Command } from "commander";
+import { parseDuration } from "../../../client/duration.js";
+import { KeysFileError } from "../../../proxy/keys.js";
+import { ServeOptionsError, type LogLevel, type ServeOptions } from "../../../proxy/serve-options.js";
+import { startServer } from "../../../proxy/server.js";
+
+interface ServeFlags {
+  port: string;
+  host: string;
+  keys?: string;
+  maxWait: string;
+  heartbeat: string;
+  maxJobs: string;
+  retention: string;
+  pollHint: string;
+  operationDuration: string;
+  shutdownGrace: string;
+  logLevel: string;
+}
+
+/** Seconds of a Go-style duration flag that must be whole seconds. */
+function wholeSeconds(text: string, flag: string): number {
+  const ms = parseDuration(text, flag);
+  if (ms % 1000 !== 0) throw new ServeOptionsError(`${flag} must be whole seconds, e.g. 60s`);
+  return ms / 1000;
+}
+
+function wholeNumber(text: string, flag: string): number {
+  if (!/^\d+$/.test(text)) throw new ServeOptionsError(`${flag} must be a whole number, got ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+export function toServeOptions(flags: ServeFlags): ServeOptions {
+  const keysFile = flags.keys ?? process.env.JOBGATE_KEYS_FILE;
+  return {
+    port: wholeNumber(flags.port, "--port"),
+    host: flags.host,
+    ...(keysFile !== undefined ? { keysFile } : {}),
+    maxWaitS: wholeSeconds(flags.maxWait, "--max-wait"),
+    heartbeatMs: parseDuration(flags.heartbeat, "--heartbeat"),
+    maxJobs: wholeNumber(flags.maxJobs, "--max-jobs"),
+    retentionMs: parseDuration(flags.retention, "--retention"),
+    pollHintS: wholeSeconds(flags.pollHint, "--poll-hint"),
+    operationDurationMs: parseDuration(flags.operationDuration, "--operation-duration"),
+    shutdownGraceMs: parseDuration(flags.shutdownGrace, "--shutdown-grace"),
+    logLevel: flags.logLevel as LogLevel,
+  };
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command("serve")
+    .summary("run the jobs API server (standalone, in-memory)")
+    .description(
+      "Serve the jobs API: list, get with ETag / If-None-Match and long-poll (Prefer: wait=N),\n" +
+        "SSE streams, the producer side (/internal/v1/jobs) and demo operations that answer 202.\n" +
+        "Jobs live in memory: in-flight jobs are never evicted; finished ones are kept in an LRU.\n" +
+        "Logs are JSON lines on stdout; SIGTERM or SIGINT shut down gracefully.",
+    )
+    .option("--port <port>", "TCP port (0 picks a free one)", "8080")
+    .option("--host <address>", "address to bind", "127.0.0.1")
+    .option("--keys <file>", "keys file (spec §1); default $JOBGATE_KEYS_FILE")
+    .option("--max-wait <duration>", "longest long-poll a client may ask for", "60s")
+    .option("--heartbeat <duration>", "interval of SSE heartbeat comments", "15s")
+    .option("--max-jobs <n>", "bound on jobs held (in flight + finished)", "100000")
+    .option("--retention <duration>", "how long finished jobs are kept at least", "24h")
+    .option("--poll-hint <duration>", "Retry-After hint on unfinished jobs (raised under load)", "2s")
+    .option("--operation-duration <duration>", "how long a demo operation runs (body duration_ms overrides)", "5s")
+    .option("--shutdown-grace <duration>", "how long shutdown waits for requests in progress", "10s")
+    .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent", "info")
+    .addHelpText(
+      "after",
+      "\nExamples:\n" +
+        "  $ jobgate serve --keys examples/keys.json\n" +
+        "  $ JOBGATE_KEYS_FILE=/etc/jobgate/keys.json jobgate serve --host 0.0.0.0 --port 9000 --max-wait 120s\n",
+    )
+    .action(async (flags: ServeFlags) => {
+      let server;
+      try {
+        server = await startServer(toServeOptions(flags));
+      } catch (error) {
+        if (error instanceof KeysFileError || error instanceof ServeOptionsError || (error as Error).name === "DurationError") {
+          process.stderr.write(`jobgate serve: ${(error as Error).message}\n`);
+          process.exit(2);
+        }
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL") {
+          process.stderr.write(`jobgate serve: cannot listen on ${flags.host}:${flags.port} (${code}); choose another --port or --host\n`);
+          process.exit(2);
+        }
+        throw error;
+      }
+      process.stderr.write(banner(server.url));
+      let signals = 0;
+      const shutdown = (signal: string): void => {
+        if (++signals > 1) process.exit(1); // a second signal: stop waiting
+        process.stderr.write(`jobgate serve: ${signal}: answering held requests, ending streams, then exiting\n`);
+        void server.close().then(() => process.exit(0));
+      };
+      process.on("SIGTERM", () => shutdown("SIGTERM"));
+      process.on("SIGINT", () => shutdown("SIGINT"));
+    });
+}
+
+function banner(url: string): string {
+  return `
+jobgate serve: listening on ${url}
+
+Try it (development tokens are in examples/keys.json; mfk_dev_all may do everything):
+  export JOBGATE_API_URL=${url} JOBGATE_TOKEN=<a token from the keys file>
+  curl -si -X POST $JOBGATE_API_URL/v1/sites/site_1/deploys -H "Authorization: Bearer $JOBGATE_TOKEN" \\
+       -H 'Content-Type: application/json' -d '{"duration_ms": 10000}'
+  curl -si $JOBGATE_API_URL/v1/jobs/<job id> -H "Authorization: Bearer $JOBGATE_TOKEN"
+  npx jobgate jobs wait <job id>
+`;
+}

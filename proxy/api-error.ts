@@ -1,0 +1,75 @@
+import type { ServerResponse } from "node:http";
+
+/**
+ * The one error envelope of spec §2:
+ * `{ "error": { "code", "message" }, "request_id" }`. Every route — Express or the
+ * bare fast path — answers errors through `sendError`, so the shape cannot drift.
+ */
+export type ErrorCode =
+  | "invalid_request"
+  | "invalid_cursor"
+  | "unsupported_version"
+  | "unauthenticated"
+  | "insufficient_scope"
+  | "not_found"
+  | "method_not_allowed"
+  | "conflict"
+  | "payload_too_large"
+  | "rate_limited"
+  | "unavailable"
+  | "internal";
+
+const STATUS_OF: Record<ErrorCode, number> = {
+  invalid_request: 400,
+  invalid_cursor: 400,
+  unsupported_version: 400,
+  unauthenticated: 401,
+  insufficient_scope: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  payload_too_large: 413,
+  rate_limited: 429,
+  unavailable: 503,
+  internal: 500,
+};
+
+/** An error meant for the caller: its message is safe to send (no secrets, no stack). */
+export class ApiError extends Error {
+  override name = "ApiError";
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+    this.status = STATUS_OF[code];
+  }
+}
+
+export function notFound(jobId: string): ApiError {
+  return new ApiError("not_found", `job ${jobId} not found`);
+}
+
+export function invalidRequest(message: string): ApiError {
+  return new ApiError("invalid_request", message);
+}
+
+export function errorBody(code: ErrorCode, message: string, requestId: string): string {
+  return JSON.stringify({ error: { code, message }, request_id: requestId });
+}
+
+/** Writes the envelope; headers already set on `res` (request id, version, Vary) stay. */
+export function sendError(res: ServerResponse, error: ApiError, requestId: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+  const body = errorBody(error.code, error.message, requestId);
+  res.statusCode = error.status;
+  res.setHeader("Content-Type", "application/json; charset=utf-8");
+  res.setHeader("Content-Length", Buffer.byteLength(body));
+  res.end(body);
+}

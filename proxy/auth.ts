@@ -1,0 +1,22 @@
+import { ApiError } from "./api-error.js";
+import type { KeyRing, Principal, Scope } from "./keys.js";
+
+const CHALLENGE = { "WWW-Authenticate": 'Bearer realm="jobgate"' };
+
+/** The caller's principal if its bearer token is known and carries `scope`; else 401 / 403. */
+export function authorize(keys: KeyRing, authorization: string | undefined, scope: Scope): Principal {
+  const principal = keys.authenticate(authorization);
+  if (principal === undefined) {
+    const message =
+      authorization === undefined
+        ? "missing Authorization: Bearer <token> header"
+        : "the bearer token is not valid for this server";
+    throw new ApiError("unauthenticated", message, CHALLENGE);
+  }
+  if (!principal.scopes.has(scope)) {
+    throw new ApiError("insufficient_scope", `this key lacks the ${scope} scope`, {
+      "WWW-Authenticate": `Bearer realm="jobgate", error="insufficient_scope", scope="${scope}"`,
+    });
+  }
+  return principal;
+}

@@ -1,0 +1,66 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import type { JobStore } from "./store/types.js";
+
+/**
+ * Prometheus metrics for `GET /metrics`. Request counts are kept in plain integers
+ * and copied into the counter only when scraped, so counting costs the hot path
+ * (the bare 304) one map lookup and an increment — no label hashing per request.
+ */
+export class ServerMetrics {
+  readonly registry = new Registry();
+  /** Long-polls held right now. */
+  heldLongPolls = 0;
+  /** SSE streams open right now. */
+  openStreams = 0;
+  private readonly requestCounts = new Map<string, Map<number, number>>();
+
+  constructor(store: JobStore) {
+    collectDefaultMetrics({ register: this.registry, prefix: "jobgate_" });
+    const counts = this.requestCounts;
+    new Counter({
+      name: "jobgate_http_requests_total",
+      help: "HTTP requests answered, by route and status code.",
+      labelNames: ["route", "status"] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [route, byStatus] of counts) {
+          for (const [status, count] of byStatus) this.inc({ route, status: String(status) }, count);
+        }
+      },
+    });
+    const self = this;
+    new Gauge({
+      name: "jobgate_long_polls_held",
+      help: "Long-poll requests currently held open.",
+      registers: [this.registry],
+      collect() {
+        this.set(self.heldLongPolls);
+      },
+    });
+    new Gauge({
+      name: "jobgate_streams_open",
+      help: "SSE streams currently open.",
+      registers: [this.registry],
+      collect() {
+        this.set(self.openStreams);
+      },
+    });
+    new Gauge({
+      name: "jobgate_jobs",
+      help: "Jobs held in the store, by status.",
+      labelNames: ["status"] as const,
+      registers: [this.registry],
+      async collect() {
+        const stats = await store.stats();
+        for (const [status, count] of Object.entries(stats.byStatus)) this.set({ status }, count);
+      },
+    });
+  }
+
+  countRequest(route: string, status: number): void {
+    let byStatus = this.requestCounts.get(route);
+    if (byStatus === undefined) this.requestCounts.set(route, (byStatus = new Map()));
+    byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+  }
+}

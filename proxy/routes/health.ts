@@ -1,0 +1,25 @@
+/**
+ * Operations endpoints, no auth (they reveal no job and no key):
+ * GET /healthz — 200 `{ "status": "ok" }` while serving, 503 `unavailable` while draining.
+ * GET /metrics — Prometheus text: requests by route and status, held long-polls,
+ *   open streams, jobs by status, process metrics.
+ */
+import { Router } from "express";
+import { ApiError } from "../api-error.js";
+import { sendJson } from "../express-helpers.js";
+import type { Lifecycle } from "../lifecycle.js";
+import type { ServerMetrics } from "../metrics.js";
+
+export function createHealthRouter(deps: { metrics: ServerMetrics; lifecycle: Lifecycle }): Router {
+  const router = Router();
+  router.get("/healthz", (_req, res) => {
+    if (deps.lifecycle.isDraining) throw new ApiError("unavailable", "shutting down", { "Retry-After": "1" });
+    sendJson(res, 200, { status: "ok" });
+  });
+  router.get("/metrics", async (_req, res) => {
+    const text = await deps.metrics.registry.metrics();
+    res.setHeader("Content-Type", deps.metrics.registry.contentType);
+    res.end(text);
+  });
+  return router;
+}

@@ -1,0 +1,68 @@
+/**
+ * GET /v1/jobs — the caller's visible jobs, newest first (spec §4).
+ *
+ * Promises:
+ * - filters `status` (queued|running|succeeded|failed) and `resource_type`
+ *   ([a-z][a-z0-9_]*), `limit` 1–100 (default 20); any other value is a 400 naming
+ *   the parameter; unknown parameters are ignored.
+ * - order: created_at desc, then id desc; `next_cursor` is null on the last page.
+ * - keyset paging: walking every page yields each visible job that existed when the
+ *   walk began exactly once, even while jobs are created (new jobs sort first).
+ * - a cursor not issued by this server, or issued for other filters or another
+ *   account, is `400 invalid_cursor`.
+ */
+import { Router } from "express";
+import { JOB_STATUSES, type JobStatus } from "../../client/types.js";
+import { invalidRequest } from "../api-error.js";
+import type { CursorCodec } from "../cursor.js";
+import { locals, queryParam, requireScope, sendJson } from "../express-helpers.js";
+import { toJob } from "../job-json.js";
+import type { KeyRing } from "../keys.js";
+import type { JobStore } from "../store/types.js";
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+const RESOURCE_TYPE = /^[a-z][a-z0-9_]{0,63}$/;
+const LIMIT = /^\d{1,3}$/;
+
+export function createListJobsRouter(deps: { store: JobStore; keys: KeyRing; cursors: CursorCodec }): Router {
+  const { store, keys, cursors } = deps;
+  const router = Router();
+
+  router.get("/v1/jobs", requireScope(keys, "jobs:read"), async (req, res) => {
+    const status = queryParam(req, "status");
+    if (status !== undefined && !(JOB_STATUSES as readonly string[]).includes(status)) {
+      throw invalidRequest(`status must be one of ${JOB_STATUSES.join(", ")}`);
+    }
+    const resourceType = queryParam(req, "resource_type");
+    if (resourceType !== undefined && !RESOURCE_TYPE.test(resourceType)) {
+      throw invalidRequest("resource_type must be a lowercase identifier such as deployment, build, environment or site");
+    }
+    const limitText = queryParam(req, "limit");
+    const limit = limitText === undefined ? DEFAULT_PAGE_SIZE : LIMIT.test(limitText) ? Number(limitText) : NaN;
+    if (!(limit >= 1 && limit <= MAX_PAGE_SIZE)) throw invalidRequest(`limit must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
+
+    const { principal } = locals(res);
+    // A cursor is valid only for the account and filters it was issued for.
+    const scope = `${principal.account}\0${status ?? ""}\0${resourceType ?? ""}`;
+    const cursor = queryParam(req, "cursor");
+    const after = cursor === undefined ? undefined : cursors.decode(cursor, scope);
+
+    const page = await store.list({
+      account: principal.account,
+      ...(principal.teamId !== undefined ? { teamId: principal.teamId } : {}),
+      ...(principal.siteId !== undefined ? { siteId: principal.siteId } : {}),
+      ...(status !== undefined ? { status: status as JobStatus } : {}),
+      ...(resourceType !== undefined ? { resourceType } : {}),
+      ...(after !== undefined ? { after } : {}),
+      limit: limit + 1,
+    });
+    const data = page.slice(0, limit);
+    const last = data[data.length - 1];
+    const nextCursor = page.length > limit && last !== undefined ? cursors.encode(last, scope) : null;
+    res.setHeader("Cache-Control", "private, no-cache");
+    sendJson(res, 200, { data: data.map(toJob), next_cursor: nextCursor });
+  });
+
+  return router;
+}

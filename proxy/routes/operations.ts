@@ -1,0 +1,128 @@
+/**
+ * Demo operations (spec §6, standalone mode): endpoints that answer `202 Accepted` with
+ * a job, so a stack can run end to end against `jobgate serve` alone.
+ *
+ * POST /v1/sites/{site_id}/deploys                        (deploys:write) → deployment.deploy
+ * POST /v1/sites/{site_id}/environments/{env_id}/deploys  (deploys:write) → deployment.deploy
+ * POST /v1/sites/{site_id}/builds                         (builds:write)  → build.run
+ *
+ * Promises: 202 with the envelope and `Location: /v1/jobs/{jobID}`; the job runs
+ * queued → running → succeeded (with a result) over `duration_ms` (body) or
+ * --operation-duration, or fails when the body says `"fail": true`. The job's team is
+ * the key's pin, else the body's `team_id`, else `team_default`. A site the key cannot
+ * see → 404. `Idempotency-Key` (per account): a repeat returns the same job (202, same
+ * Location); the same key with another request → 409. Other body fields are the
+ * operation's own parameters: accepted, not interpreted.
+ */
+import { createHash } from "node:crypto";
+import { Router, type Request, type Response } from "express";
+import { ApiError, invalidRequest } from "../api-error.js";
+import type { DemoRunner } from "../demo-runner.js";
+import { locals, requireScope, sendJson } from "../express-helpers.js";
+import type { IdempotencyKeys } from "../idempotency.js";
+import { insertJob } from "../insert-job.js";
+import { toJob } from "../job-json.js";
+import { isPlainObject } from "../job-rules.js";
+import type { KeyRing, Scope } from "../keys.js";
+import type { JobStore } from "../store/types.js";
+import { ulid } from "../ulid.js";
+import { pinsAllow } from "../visibility.js";
+
+export const DEFAULT_TEAM = "team_default";
+/** Longest simulated run a request may ask for. */
+const MAX_DURATION_MS = 3_600_000;
+const IDENTIFIER = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+interface OperationKind {
+  readonly scope: Scope;
+  readonly jobType: string;
+  readonly resourceType: string;
+  readonly resultKey: string;
+  readonly resultPrefix: string;
+  readonly errorCode: string;
+}
+
+const DEPLOY: OperationKind = {
+  scope: "deploys:write",
+  jobType: "deployment.deploy",
+  resourceType: "deployment",
+  resultKey: "release_id",
+  resultPrefix: "rel",
+  errorCode: "deploy_failed",
+};
+const BUILD: OperationKind = {
+  scope: "builds:write",
+  jobType: "build.run",
+  resourceType: "build",
+  resultKey: "build_id",
+  resultPrefix: "bld",
+  errorCode: "build_failed",
+};
+
+export function createOperationsRouter(deps: {
+  store: JobStore;
+  keys: KeyRing;
+  runner: DemoRunner;
+  idempotency: IdempotencyKeys;
+  defaultDurationMs: number;
+}): Router {
+  const router = Router();
+  const operate = (kind: OperationKind) => async (req: Request, res: Response) => startOperation(deps, kind, req, res);
+  router.post("/v1/sites/:site_id/deploys", requireScope(deps.keys, DEPLOY.scope), operate(DEPLOY));
+  router.post("/v1/sites/:site_id/environments/:env_id/deploys", requireScope(deps.keys, DEPLOY.scope), operate(DEPLOY));
+  router.post("/v1/sites/:site_id/builds", requireScope(deps.keys, BUILD.scope), operate(BUILD));
+  return router;
+}
+
+async function startOperation(
+  deps: Parameters<typeof createOperationsRouter>[0],
+  kind: OperationKind,
+  req: Request,
+  res: Response,
+): Promise<void> {
+  const { principal } = locals(res);
+  const siteId = req.params.site_id as string;
+  const envId = req.params.env_id as string | undefined;
+  for (const [name, value] of [["site_id", siteId], ["env_id", envId]] as const) {
+    if (value !== undefined && !IDENTIFIER.test(value)) throw invalidRequest(`${name} in the path must be an identifier`);
+  }
+  const body = req.body === undefined ? {} : req.body;
+  if (!isPlainObject(body)) throw invalidRequest("body must be a JSON object (or empty)");
+  const durationMs = body.duration_ms ?? deps.defaultDurationMs;
+  if (typeof durationMs !== "number" || !Number.isInteger(durationMs) || durationMs < 0 || durationMs > MAX_DURATION_MS) {
+    throw invalidRequest(`duration_ms must be a whole number of milliseconds from 0 to ${MAX_DURATION_MS}`);
+  }
+  if (body.fail !== undefined && typeof body.fail !== "boolean") throw invalidRequest("fail must be true or false");
+  if (body.team_id !== undefined && (typeof body.team_id !== "string" || !IDENTIFIER.test(body.team_id))) {
+    throw invalidRequest("team_id must be an identifier string");
+  }
+  const teamId = principal.teamId ?? (body.team_id as string | undefined) ?? DEFAULT_TEAM;
+  if (!pinsAllow(principal, teamId, siteId)) throw new ApiError("not_found", `site ${siteId} not found`);
+
+  const create = async (): Promise<string> => {
+    const fresh = {
+      id: `job_${ulid()}`,
+      account: principal.account,
+      teamId,
+      type: kind.jobType,
+      resource: { type: kind.resourceType, id: envId ?? siteId, site_id: siteId, ...(envId !== undefined ? { env_id: envId } : {}) },
+    };
+    const { job } = await insertJob(deps.store, fresh, (existing) => existing);
+    deps.runner.start({ jobId: job.id, durationMs, fail: body.fail === true, ...kind });
+    return job.id;
+  };
+
+  const idempotencyKey = req.get("Idempotency-Key");
+  const jobId =
+    idempotencyKey === undefined
+      ? await create()
+      : await deps.idempotency.resolve(principal.account, idempotencyKey, fingerprint(req), create);
+  const job = await deps.store.get(jobId);
+  if (job === undefined) throw new ApiError("not_found", `job ${jobId} is no longer held by this server`);
+  res.setHeader("Location", `/v1/jobs/${job.id}`);
+  sendJson(res, 202, { data: toJob(job) });
+}
+
+function fingerprint(req: Request): string {
+  return createHash("sha256").update(`${req.method} ${req.path}\n${JSON.stringify(req.body ?? {})}`).digest("hex");
+}

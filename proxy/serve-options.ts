@@ -1,0 +1,80 @@
+import { DEFAULT_MAX_JOBS, DEFAULT_RETENTION_MS } from "./store/memory.js";
+
+/** Defaults, with their units in the name. */
+export const DEFAULT_PORT = 8080;
+export const DEFAULT_HOST = "127.0.0.1";
+export const DEFAULT_MAX_WAIT_S = 60;
+export const HEARTBEAT_MS = 15_000;
+export const DEFAULT_POLL_HINT_S = 2;
+export const DEFAULT_OPERATION_DURATION_MS = 5_000;
+export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+/** A stream whose unsent bytes pass this is a stalled consumer and is dropped. */
+export const DEFAULT_STREAM_BUFFER_BYTES = 1024 * 1024;
+
+export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+/** What `jobgate serve` takes (the CLI's flags map one to one onto these). */
+export interface ServeOptions {
+  /** TCP port; 0 picks a free one. @default 8080 */
+  readonly port?: number;
+  /** Address to bind. @default "127.0.0.1" */
+  readonly host?: string;
+  /** Path of the keys file (spec §1). Required in standalone mode. */
+  readonly keysFile?: string;
+  /** Longest long-poll hold a client may ask for, in seconds. @default 60 */
+  readonly maxWaitS?: number;
+  /** Interval of SSE heartbeat comments, in ms. @default 15_000 */
+  readonly heartbeatMs?: number;
+  /** Bound on jobs held in the store. @default 100_000 */
+  readonly maxJobs?: number;
+  /** How long finished jobs are kept, in ms. @default 24h */
+  readonly retentionMs?: number;
+  /** `Retry-After` hint on non-terminal jobs at rest, in seconds (raised under load). @default 2 */
+  readonly pollHintS?: number;
+  /** How long a demo operation runs, in ms (a body's `duration_ms` overrides it). @default 5_000 */
+  readonly operationDurationMs?: number;
+  /** How long shutdown waits for requests to finish, in ms. @default 10_000 */
+  readonly shutdownGraceMs?: number;
+  /** Unsent bytes after which a stream consumer counts as stalled and is dropped. @default 1 MiB */
+  readonly streamBufferBytes?: number;
+  /** pino log level. @default "info" */
+  readonly logLevel?: LogLevel;
+}
+
+export type NormalizedServeOptions = Required<Omit<ServeOptions, "keysFile">> & { readonly keysFile: string };
+
+export class ServeOptionsError extends Error {
+  override name = "ServeOptionsError";
+}
+
+function integer(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ServeOptionsError(`${name} must be a whole number from ${min} to ${max}, got ${value}`);
+  }
+  return value;
+}
+
+export function normalizeServeOptions(options: ServeOptions): NormalizedServeOptions {
+  if (options.keysFile === undefined || options.keysFile === "") {
+    throw new ServeOptionsError("--keys is required (or JOBGATE_KEYS_FILE): a keys file such as examples/keys.json");
+  }
+  const logLevel = options.logLevel ?? "info";
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ServeOptionsError(`--log-level must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(logLevel)}`);
+  }
+  return {
+    port: integer("--port", options.port ?? DEFAULT_PORT, 0, 65_535),
+    host: options.host ?? DEFAULT_HOST,
+    keysFile: options.keysFile,
+    maxWaitS: integer("--max-wait", options.maxWaitS ?? DEFAULT_MAX_WAIT_S, 0, 3600),
+    heartbeatMs: integer("--heartbeat", options.heartbeatMs ?? HEARTBEAT_MS, 10, 3_600_000),
+    maxJobs: integer("--max-jobs", options.maxJobs ?? DEFAULT_MAX_JOBS, 1),
+    retentionMs: integer("--retention", options.retentionMs ?? DEFAULT_RETENTION_MS, 1000),
+    pollHintS: integer("--poll-hint", options.pollHintS ?? DEFAULT_POLL_HINT_S, 1, 3600),
+    operationDurationMs: integer("--operation-duration", options.operationDurationMs ?? DEFAULT_OPERATION_DURATION_MS, 0, 86_400_000),
+    shutdownGraceMs: integer("--shutdown-grace", options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS, 0, 600_000),
+    streamBufferBytes: integer("streamBufferBytes", options.streamBufferBytes ?? DEFAULT_STREAM_BUFFER_BYTES, 1024),
+    logLevel,
+  };
+}

@@ -1,0 +1,120 @@
+/**
+ * `jobgate serve` in standalone mode: one node:http server whose request listener
+ * answers the hot `GET|HEAD /v1/jobs/{id}` bare and hands everything else to Express.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Logger } from "pino";
+import { createApp } from "./app.js";
+import { CursorCodec } from "./cursor.js";
+import { DemoRunner } from "./demo-runner.js";
+import { IdempotencyKeys } from "./idempotency.js";
+import { KeyRing } from "./keys.js";
+import { Lifecycle } from "./lifecycle.js";
+import { createLogger } from "./logger.js";
+import { ServerMetrics } from "./metrics.js";
+import { createGetJobHandler } from "./routes/get-job.js";
+import { normalizeServeOptions, type NormalizedServeOptions, type ServeOptions } from "./serve-options.js";
+import { MemoryJobStore } from "./store/memory.js";
+import type { JobStore } from "./store/types.js";
+
+export interface JobgateServer {
+  /** Base URL, e.g. `http://127.0.0.1:8080`. */
+  readonly url: string;
+  readonly port: number;
+  readonly store: JobStore;
+  readonly metrics: ServerMetrics;
+  readonly options: NormalizedServeOptions;
+  readonly http: Server;
+  /** Graceful shutdown: held long-polls answered, streams ended, then closed. */
+  close(): Promise<void>;
+}
+
+/** Collaborators a caller (a test, an embedding) may supply instead of the defaults. */
+export interface ServerDeps {
+  readonly keys?: KeyRing;
+  readonly store?: JobStore;
+  readonly logger?: Logger;
+}
+
+const JOB_PATH_PREFIX = "/v1/jobs/";
+
+export async function startServer(serveOptions: ServeOptions, deps: ServerDeps = {}): Promise<JobgateServer> {
+  const options = normalizeServeOptions({ ...serveOptions, keysFile: serveOptions.keysFile ?? (deps.keys ? "(given)" : "") });
+  const keys = deps.keys ?? KeyRing.fromFile(options.keysFile);
+  const logger = deps.logger ?? createLogger(options.logLevel);
+  const store = deps.store ?? new MemoryJobStore({ maxJobs: options.maxJobs, retentionMs: options.retentionMs });
+  const metrics = new ServerMetrics(store);
+  const lifecycle = new Lifecycle();
+  const runner = new DemoRunner(store, logger);
+  const app = createApp({
+    store,
+    keys,
+    options,
+    metrics,
+    lifecycle,
+    logger,
+    cursors: new CursorCodec(),
+    runner,
+    idempotency: new IdempotencyKeys(),
+  });
+  const getJob = createGetJobHandler({ store, keys, options, metrics, lifecycle, logger });
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const route = matchGetJob(req);
+    if (route === undefined) return void app(req, res);
+    void getJob(req, res, route.jobId, route.wait);
+  });
+  server.on("clientError", (_error, socket) => {
+    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = options.host.includes(":") ? `[${options.host}]` : options.host;
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      lifecycle.drain();
+      runner.stop();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const force = setTimeout(() => server.closeAllConnections(), options.shutdownGraceMs);
+      await closed;
+      clearTimeout(force);
+      await store.close();
+    })());
+
+  return { url: `http://${host}:${port}`, port, store, metrics, options, http: server, close };
+}
+
+/**
+ * `GET|HEAD /v1/jobs/{id}` (an optional trailing slash, any query) → the job id and
+ * the `wait` query parameter; anything else → undefined (Express answers it).
+ */
+function matchGetJob(req: IncomingMessage): { jobId: string; wait: string | undefined } | undefined {
+  if (req.method !== "GET" && req.method !== "HEAD") return undefined;
+  const url = req.url!;
+  if (!url.startsWith(JOB_PATH_PREFIX)) return undefined;
+  const queryAt = url.indexOf("?");
+  let path = queryAt === -1 ? url.slice(JOB_PATH_PREFIX.length) : url.slice(JOB_PATH_PREFIX.length, queryAt);
+  if (path.endsWith("/")) path = path.slice(0, -1);
+  if (path === "" || path.includes("/")) return undefined;
+  let jobId: string;
+  try {
+    jobId = decodeURIComponent(path);
+  } catch {
+    jobId = path; // undecodable: it names no job, so the handler answers 404
+  }
+  if (queryAt === -1) return { jobId, wait: undefined };
+  const waits = new URLSearchParams(url.slice(queryAt + 1)).getAll("wait");
+  // A repeated wait is malformed; an impossible value makes the handler say so.
+  return { jobId, wait: waits.length > 1 ? waits.join(",") : waits[0] };
+}

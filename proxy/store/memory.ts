@@ -1,0 +1,224 @@
+import { LRUCache } from "lru-cache";
+import { isTerminal, JOB_STATUSES, type JobStatus } from "../../client/types.js";
+import { changesJob } from "./change.js";
+import {
+  JobExistsError,
+  StoreFullError,
+  type JobChange,
+  type JobStore,
+  type ListPosition,
+  type ListQuery,
+  type NewJob,
+  type StoreStats,
+  type StoredJob,
+} from "./types.js";
+
+export const DEFAULT_MAX_JOBS = 100_000;
+export const DEFAULT_RETENTION_MS = 24 * 60 * 60 * 1000;
+/** How often expired finished jobs are swept (they are also dropped lazily on read). */
+const PURGE_INTERVAL_MS = 60_000;
+
+export interface MemoryStoreOptions {
+  /** Bound on all jobs held, in flight and finished. @default 100_000 */
+  readonly maxJobs?: number;
+  /** Finished jobs are kept at least this long unless the bound forces eviction. @default 24h */
+  readonly retentionMs?: number;
+  /** Clock, for tests. @default Date.now */
+  readonly now?: () => number;
+}
+
+interface Waiter {
+  readonly afterVersion: number;
+  readonly resolve: (job: StoredJob | undefined) => void;
+}
+
+/**
+ * The standalone store: jobs in flight live in a plain map and are never evicted;
+ * finished jobs live in an LRU bounded by `maxJobs` (minus those in flight) with a
+ * `retentionMs` TTL. A per-account index kept in list order serves keyset paging.
+ */
+export class MemoryJobStore implements JobStore {
+  private readonly maxJobs: number;
+  private readonly now: () => number;
+  private readonly inFlight = new Map<string, StoredJob>();
+  private readonly finished: LRUCache<string, StoredJob>;
+  /** Per account, positions in ascending list-key order (oldest first). */
+  private readonly index = new Map<string, ListPosition[]>();
+  private readonly waiters = new Map<string, Set<Waiter>>();
+  private readonly purgeTimer: NodeJS.Timeout;
+  private lastCreatedAt = 0;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.maxJobs = options.maxJobs ?? DEFAULT_MAX_JOBS;
+    this.now = options.now ?? Date.now;
+    const retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
+    this.finished = new LRUCache<string, StoredJob>({
+      max: this.maxJobs,
+      ttl: retentionMs,
+      updateAgeOnGet: false,
+      perf: { now: () => this.now() },
+      dispose: (job, _id, reason) => {
+        // "set" is a replacement by the same id, not a departure.
+        if (reason !== "set") this.forget(job);
+      },
+    });
+    this.purgeTimer = setInterval(() => this.finished.purgeStale(), Math.min(PURGE_INTERVAL_MS, retentionMs));
+    this.purgeTimer.unref();
+  }
+
+  async insert(fresh: NewJob): Promise<StoredJob> {
+    if (this.peek(fresh.id) !== undefined) throw new JobExistsError(`job ${fresh.id} already exists`);
+    if (this.inFlight.size + this.finished.size >= this.maxJobs) {
+      this.finished.purgeStale();
+      if (this.inFlight.size + this.finished.size >= this.maxJobs) {
+        if (this.finished.size === 0) {
+          throw new StoreFullError(`the store holds ${this.inFlight.size} jobs in flight (--max-jobs ${this.maxJobs})`);
+        }
+        this.finished.pop();
+      }
+    }
+    this.lastCreatedAt = Math.max(this.now(), this.lastCreatedAt);
+    const job: StoredJob = {
+      ...fresh,
+      status: "queued",
+      progress: 0,
+      createdAt: this.lastCreatedAt,
+      result: null,
+      error: null,
+      version: 1,
+    };
+    this.inFlight.set(job.id, job);
+    this.indexAdd(job);
+    return job;
+  }
+
+  async get(id: string): Promise<StoredJob | undefined> {
+    return this.inFlight.get(id) ?? this.finished.get(id);
+  }
+
+  async update(id: string, mutate: (current: StoredJob) => JobChange | undefined): Promise<StoredJob | undefined> {
+    const current = this.peek(id);
+    if (current === undefined) return undefined;
+    const change = mutate(current);
+    if (change === undefined || !changesJob(current, change)) return current;
+    const next: StoredJob = { ...current, ...change, version: current.version + 1 };
+    if (isTerminal(next.status) && !isTerminal(current.status)) {
+      this.inFlight.delete(id);
+      this.finished.set(id, next);
+    } else if (isTerminal(next.status)) {
+      this.finished.set(id, next, { noUpdateTTL: true });
+    } else {
+      this.inFlight.set(id, next);
+    }
+    this.wake(id, next);
+    return next;
+  }
+
+  async list(query: ListQuery): Promise<StoredJob[]> {
+    const positions = this.index.get(query.account);
+    if (positions === undefined) return [];
+    let from = positions.length - 1;
+    if (query.after !== undefined) from = lowerBound(positions, query.after) - 1;
+    const out: StoredJob[] = [];
+    for (let i = from; i >= 0 && out.length < query.limit; i--) {
+      const job = this.peek(positions[i]!.id);
+      if (job === undefined) continue;
+      if (query.teamId !== undefined && job.teamId !== query.teamId) continue;
+      if (query.siteId !== undefined && job.resource.site_id !== query.siteId) continue;
+      if (query.status !== undefined && job.status !== query.status) continue;
+      if (query.resourceType !== undefined && job.resource.type !== query.resourceType) continue;
+      out.push(job);
+    }
+    return out;
+  }
+
+  waitForChange(id: string, afterVersion: number, signal: AbortSignal): Promise<StoredJob | undefined> {
+    const current = this.peek(id);
+    if (current === undefined || signal.aborted) return Promise.resolve(undefined);
+    if (current.version > afterVersion) return Promise.resolve(current);
+    return new Promise((resolve) => {
+      let set = this.waiters.get(id);
+      if (set === undefined) this.waiters.set(id, (set = new Set()));
+      const onAbort = (): void => {
+        set.delete(waiter);
+        if (set.size === 0 && this.waiters.get(id) === set) this.waiters.delete(id);
+        resolve(undefined);
+      };
+      const waiter: Waiter = {
+        afterVersion,
+        resolve: (job) => {
+          signal.removeEventListener("abort", onAbort);
+          resolve(job);
+        },
+      };
+      set.add(waiter);
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  async stats(): Promise<StoreStats> {
+    const byStatus = Object.fromEntries(JOB_STATUSES.map((status) => [status, 0])) as Record<JobStatus, number>;
+    for (const job of this.inFlight.values()) byStatus[job.status]++;
+    for (const job of this.finished.values()) byStatus[job.status]++;
+    return { jobs: this.inFlight.size + this.finished.size, inFlight: this.inFlight.size, byStatus };
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.purgeTimer);
+    for (const id of [...this.waiters.keys()]) this.wake(id, undefined);
+  }
+
+  /** Reads without touching LRU recency (list scans must not keep old jobs alive). */
+  private peek(id: string): StoredJob | undefined {
+    return this.inFlight.get(id) ?? this.finished.peek(id);
+  }
+
+  private wake(id: string, job: StoredJob | undefined): void {
+    const set = this.waiters.get(id);
+    if (set === undefined) return;
+    for (const waiter of set) {
+      if (job === undefined || job.version > waiter.afterVersion) {
+        set.delete(waiter);
+        waiter.resolve(job);
+      }
+    }
+    if (set.size === 0) this.waiters.delete(id);
+  }
+
+  private forget(job: StoredJob): void {
+    const positions = this.index.get(job.account);
+    if (positions !== undefined) {
+      const at = lowerBound(positions, job);
+      if (positions[at]?.id === job.id) positions.splice(at, 1);
+      if (positions.length === 0) this.index.delete(job.account);
+    }
+    this.wake(job.id, undefined);
+  }
+
+  private indexAdd(job: StoredJob): void {
+    let positions = this.index.get(job.account);
+    if (positions === undefined) this.index.set(job.account, (positions = []));
+    const position = { createdAt: job.createdAt, id: job.id };
+    const last = positions[positions.length - 1];
+    if (last === undefined || compare(last, position) < 0) positions.push(position);
+    else positions.splice(lowerBound(positions, position), 0, position);
+  }
+}
+
+/** Ascending list-key order: created_at, then id. */
+function compare(a: ListPosition, b: ListPosition): number {
+  if (a.createdAt !== b.createdAt) return a.createdAt - b.createdAt;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** First index whose position is not less than `key`. */
+function lowerBound(positions: readonly ListPosition[], key: ListPosition): number {
+  let low = 0;
+  let high = positions.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (compare(positions[mid]!, key) < 0) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
