@@ -56,6 +56,7 @@ export class MemoryJobStore implements JobStore {
       max: this.maxJobs,
       ttl: retentionMs,
       updateAgeOnGet: false,
+      ttlResolution: 0,
       perf: { now: () => this.now() },
       dispose: (job, _id, reason) => {
         // "set" is a replacement by the same id, not a departure.
