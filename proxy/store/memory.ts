@@ -1,6 +1,7 @@
 import { LRUCache } from "lru-cache";
 import { isTerminal, JOB_STATUSES, type JobStatus } from "../../client/types.js";
 import { changesJob } from "./change.js";
+import { ChangeNotifier } from "./change-notifier.js";
 import {
   JobExistsError,
   StoreFullError,
@@ -27,11 +28,6 @@ export interface MemoryStoreOptions {
   readonly now?: () => number;
 }
 
-interface Waiter {
-  readonly afterVersion: number;
-  readonly resolve: (job: StoredJob | undefined) => void;
-}
-
 /**
  * The standalone store: jobs in flight live in a plain map and are never evicted;
  * finished jobs live in an LRU bounded by `maxJobs` (minus those in flight) with a
@@ -44,7 +40,7 @@ export class MemoryJobStore implements JobStore {
   private readonly finished: LRUCache<string, StoredJob>;
   /** Per account, positions in ascending list-key order (oldest first). */
   private readonly index = new Map<string, ListPosition[]>();
-  private readonly waiters = new Map<string, Set<Waiter>>();
+  private readonly changes = new ChangeNotifier<StoredJob>();
   private readonly purgeTimer: NodeJS.Timeout;
   private lastCreatedAt = 0;
 
@@ -111,7 +107,7 @@ export class MemoryJobStore implements JobStore {
     } else {
       this.inFlight.set(id, next);
     }
-    this.wake(id, next);
+    this.changes.notify(id, next);
     return next;
   }
 
@@ -135,26 +131,9 @@ export class MemoryJobStore implements JobStore {
 
   waitForChange(id: string, afterVersion: number, signal: AbortSignal): Promise<StoredJob | undefined> {
     const current = this.peek(id);
-    if (current === undefined || signal.aborted) return Promise.resolve(undefined);
+    if (current === undefined) return Promise.resolve(undefined);
     if (current.version > afterVersion) return Promise.resolve(current);
-    return new Promise((resolve) => {
-      let set = this.waiters.get(id);
-      if (set === undefined) this.waiters.set(id, (set = new Set()));
-      const onAbort = (): void => {
-        set.delete(waiter);
-        if (set.size === 0 && this.waiters.get(id) === set) this.waiters.delete(id);
-        resolve(undefined);
-      };
-      const waiter: Waiter = {
-        afterVersion,
-        resolve: (job) => {
-          signal.removeEventListener("abort", onAbort);
-          resolve(job);
-        },
-      };
-      set.add(waiter);
-      signal.addEventListener("abort", onAbort, { once: true });
-    });
+    return this.changes.wait(id, afterVersion, signal);
   }
 
   async stats(): Promise<StoreStats> {
@@ -166,24 +145,12 @@ export class MemoryJobStore implements JobStore {
 
   async close(): Promise<void> {
     clearInterval(this.purgeTimer);
-    for (const id of [...this.waiters.keys()]) this.wake(id, undefined);
+    this.changes.releaseAll();
   }
 
   /** Reads without touching LRU recency (list scans must not keep old jobs alive). */
   private peek(id: string): StoredJob | undefined {
     return this.inFlight.get(id) ?? this.finished.peek(id);
-  }
-
-  private wake(id: string, job: StoredJob | undefined): void {
-    const set = this.waiters.get(id);
-    if (set === undefined) return;
-    for (const waiter of set) {
-      if (job === undefined || job.version > waiter.afterVersion) {
-        set.delete(waiter);
-        waiter.resolve(job);
-      }
-    }
-    if (set.size === 0) this.waiters.delete(id);
   }
 
   private forget(job: StoredJob): void {
@@ -193,7 +160,7 @@ export class MemoryJobStore implements JobStore {
       if (positions[at]?.id === job.id) positions.splice(at, 1);
       if (positions.length === 0) this.index.delete(job.account);
     }
-    this.wake(job.id, undefined);
+    this.changes.notify(job.id, undefined);
   }
 
   private indexAdd(job: StoredJob): void {
