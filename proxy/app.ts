@@ -7,54 +7,39 @@
  * - a known path with the wrong method is a 405 with `Allow`; an unknown path is a
  *   JSON 404; no response is HTML or carries a stack trace.
  */
-import express, { type ErrorRequestHandler, type RequestHandler } from "express";
+import express, { type ErrorRequestHandler, type RequestHandler, type Router } from "express";
 import type { Logger } from "pino";
 import { ApiError, sendError } from "./api-error.js";
-import type { CursorCodec } from "./cursor.js";
-import type { DemoRunner } from "./demo-runner.js";
 import { locals } from "./express-helpers.js";
-import type { IdempotencyKeys } from "./idempotency.js";
-import type { KeyRing } from "./keys.js";
 import type { Lifecycle } from "./lifecycle.js";
 import type { ServerMetrics } from "./metrics.js";
 import { stampRequest } from "./request-context.js";
 import { createHealthRouter } from "./routes/health.js";
-import { createListJobsRouter } from "./routes/list-jobs.js";
-import { createOperationsRouter } from "./routes/operations.js";
-import { createPublishRouter } from "./routes/publish.js";
-import { createStreamJobRouter } from "./routes/stream-job.js";
-import type { NormalizedServeOptions } from "./serve-options.js";
-import type { JobStore } from "./store/types.js";
 
 export const MAX_BODY = "1mb";
 
 export interface AppDeps {
-  readonly store: JobStore;
-  readonly keys: KeyRing;
-  readonly options: NormalizedServeOptions;
   readonly metrics: ServerMetrics;
   readonly lifecycle: Lifecycle;
   readonly logger: Logger;
-  readonly cursors: CursorCodec;
-  readonly runner: DemoRunner;
-  readonly idempotency: IdempotencyKeys;
 }
 
-/** Paths and the methods they answer, for 405s. */
-const ALLOWED_METHODS: ReadonlyArray<readonly [string, string]> = [
+/** A mode's routes, and the methods each of its paths answers (for 405s). */
+export interface ModeRoutes {
+  readonly routers: readonly Router[];
+  readonly allowedMethods: ReadonlyArray<readonly [path: string, allow: string]>;
+}
+
+/** The read paths both modes serve. */
+export const READ_PATHS: ModeRoutes["allowedMethods"] = [
   ["/v1/jobs", "GET, HEAD"],
   ["/v1/jobs/:jobID", "GET, HEAD"],
   ["/v1/jobs/:jobID/stream", "GET, HEAD"],
-  ["/internal/v1/jobs", "POST"],
-  ["/internal/v1/jobs/:jobID", "PATCH"],
-  ["/v1/sites/:site_id/deploys", "POST"],
-  ["/v1/sites/:site_id/environments/:env_id/deploys", "POST"],
-  ["/v1/sites/:site_id/builds", "POST"],
   ["/healthz", "GET, HEAD"],
   ["/metrics", "GET, HEAD"],
 ];
 
-export function createApp(deps: AppDeps): express.Express {
+export function createApp(deps: AppDeps, mode: ModeRoutes): express.Express {
   const app = express();
   app.set("x-powered-by", false);
   app.set("etag", false);
@@ -62,19 +47,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(requestContext(deps));
   app.use(express.json({ limit: MAX_BODY, type: ["application/json", "application/*+json"] }));
   app.use(createHealthRouter(deps));
-  app.use(createListJobsRouter(deps));
-  app.use(createStreamJobRouter(deps));
-  app.use(createPublishRouter(deps));
-  app.use(
-    createOperationsRouter({
-      store: deps.store,
-      keys: deps.keys,
-      runner: deps.runner,
-      idempotency: deps.idempotency,
-      defaultDurationMs: deps.options.operationDurationMs,
-    }),
-  );
-  for (const [path, allow] of ALLOWED_METHODS) {
+  for (const router of mode.routers) app.use(router);
+  for (const [path, allow] of mode.allowedMethods) {
     app.all(path, (req) => {
       throw new ApiError("method_not_allowed", `${req.method} is not allowed on ${path}; allowed: ${allow}`, { Allow: allow });
     });

@@ -31,7 +31,3 @@ export function jobJson(job: StoredJob): string {
   }
   return json;
 }
-
-export function envelopeJson(job: StoredJob, requestId: string): string {
-  return `{"data":${jobJson(job)},"request_id":"${requestId}"}`;
-}

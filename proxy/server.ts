@@ -6,14 +6,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { createApp } from "./app.js";
-import { CursorCodec } from "./cursor.js";
-import { DemoRunner } from "./demo-runner.js";
-import { IdempotencyKeys } from "./idempotency.js";
 import { KeyRing } from "./keys.js";
 import { Lifecycle } from "./lifecycle.js";
 import { createLogger } from "./logger.js";
 import { ServerMetrics } from "./metrics.js";
 import { createGetJobHandler } from "./routes/get-job.js";
+import { createStandaloneMode } from "./standalone.js";
 import { normalizeServeOptions, type NormalizedServeOptions, type ServeOptions } from "./serve-options.js";
 import { MemoryJobStore } from "./store/memory.js";
 import type { JobStore } from "./store/types.js";
@@ -46,19 +44,9 @@ export async function startServer(serveOptions: ServeOptions, deps: ServerDeps =
   const store = deps.store ?? new MemoryJobStore({ maxJobs: options.maxJobs, retentionMs: options.retentionMs });
   const metrics = new ServerMetrics(store);
   const lifecycle = new Lifecycle();
-  const runner = new DemoRunner(store, logger);
-  const app = createApp({
-    store,
-    keys,
-    options,
-    metrics,
-    lifecycle,
-    logger,
-    cursors: new CursorCodec(),
-    runner,
-    idempotency: new IdempotencyKeys(),
-  });
-  const getJob = createGetJobHandler({ store, keys, options, metrics, lifecycle, logger });
+  const mode = createStandaloneMode({ keys, store, options, metrics, lifecycle, logger });
+  const app = createApp({ metrics, lifecycle, logger }, mode);
+  const getJob = createGetJobHandler({ source: mode.source, options, metrics, lifecycle, logger });
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const route = matchGetJob(req);
@@ -83,13 +71,12 @@ export async function startServer(serveOptions: ServeOptions, deps: ServerDeps =
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       lifecycle.drain();
-      runner.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const force = setTimeout(() => server.closeAllConnections(), options.shutdownGraceMs);
       await closed;
       clearTimeout(force);
-      await store.close();
+      await mode.stop();
     })());
 
   return { url: `http://${host}:${port}`, port, store, metrics, options, http: server, close };

@@ -15,34 +15,26 @@
  * - never compressed: `Cache-Control: no-cache, no-transform`, `X-Accel-Buffering: no`.
  */
 import { Router, type Response } from "express";
-import { isTerminal } from "../../client/types.js";
-import { notFound } from "../api-error.js";
-import { locals, queryParam, requireScope } from "../express-helpers.js";
-import { jobJson } from "../job-json.js";
-import type { KeyRing } from "../keys.js";
+import { queryParam } from "../express-helpers.js";
+import type { JobSource, JobView } from "../job-source.js";
 import type { Lifecycle } from "../lifecycle.js";
 import type { ServerMetrics } from "../metrics.js";
-import type { NormalizedServeOptions } from "../serve-options.js";
-import type { JobStore, StoredJob } from "../store/types.js";
-import { canSee } from "../visibility.js";
 
 export const SSE_RETRY_MS = 3000;
 
 export function createStreamJobRouter(deps: {
-  store: JobStore;
-  keys: KeyRing;
-  options: NormalizedServeOptions;
+  source: JobSource;
+  options: { readonly heartbeatMs: number; readonly streamBufferBytes: number };
   metrics: ServerMetrics;
   lifecycle: Lifecycle;
 }): Router {
-  const { store, keys, options, metrics, lifecycle } = deps;
+  const { source, options, metrics, lifecycle } = deps;
   const router = Router();
 
-  router.get("/v1/jobs/:jobID/stream", requireScope(keys, "jobs:read"), async (req, res) => {
+  router.get("/v1/jobs/:jobID/stream", async (req, res) => {
     const jobId = req.params.jobID as string;
     const lastEventId = req.get("Last-Event-ID") ?? queryParam(req, "last_event_id");
-    const job = await store.get(jobId);
-    if (job === undefined || !canSee(locals(res).principal, job)) throw notFound(jobId);
+    const first = await source.read(req, jobId);
 
     res.writeHead(200, {
       "Content-Type": "text/event-stream; charset=utf-8",
@@ -60,13 +52,16 @@ export function createStreamJobRouter(deps: {
     const heartbeat = setInterval(() => send(res, ": heartbeat\n\n", options.streamBufferBytes, end), options.heartbeatMs);
     metrics.openStreams++;
     try {
-      let current: StoredJob | undefined = job;
-      if (lastEventId?.trim() !== String(job.version)) send(res, event(job), options.streamBufferBytes, end);
-      while (!isTerminal(current.status) && !controller.signal.aborted) {
-        current = await store.waitForChange(jobId, current.version, controller.signal);
+      let current: JobView | undefined = first;
+      if (lastEventId?.trim() !== String(first.version)) send(res, event(first), options.streamBufferBytes, end);
+      while (!current.terminal && !controller.signal.aborted) {
+        current = await source.waitForChange(req, jobId, current.version, controller.signal);
         if (current === undefined) break;
         send(res, event(current), options.streamBufferBytes, end);
       }
+    } catch {
+      // Access withdrawn or the source failed mid-stream: end it; the client reconnects
+      // and is told why by the JSON answer to its next request.
     } finally {
       metrics.openStreams--;
       clearInterval(heartbeat);
@@ -79,10 +74,9 @@ export function createStreamJobRouter(deps: {
   return router;
 }
 
-function event(job: StoredJob): string {
-  return `event: job\nid: ${job.version}\ndata: ${jobJson(job)}\n\n`;
+function event(view: JobView): string {
+  return `event: job\nid: ${view.version}\ndata: ${view.json()}\n\n`;
 }
-
 /** Writes unless the consumer has stalled past the bound, in which case it is dropped. */
 function send(res: Response, chunk: string, bufferBound: number, end: () => void): void {
   if (res.destroyed) return;

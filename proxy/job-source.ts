@@ -1,0 +1,34 @@
+import type { IncomingMessage } from "node:http";
+
+/**
+ * Where the read routes (get, long-poll, stream) find a job, so one implementation of
+ * each route serves both modes: standalone (keys file + store) and proxy (upstream
+ * authorization + upstream cache).
+ */
+export interface JobView {
+  /** Strictly increasing per change: the ETag and the SSE event id. */
+  readonly version: number;
+  readonly terminal: boolean;
+  /** The job object as one line of JSON (the envelope's `data`). */
+  json(): string;
+}
+
+export interface JobSource {
+  /**
+   * The job as this request may see it. Throws an ApiError — 401/403 for the caller,
+   * 404 for a job that is missing or invisible to it (the same answer), 503 when the
+   * truth cannot be had — before any precondition is looked at.
+   */
+  read(req: IncomingMessage, jobId: string): Promise<JobView>;
+  /**
+   * The next state after `version`, for a request `read` already admitted; `undefined`
+   * when the job went away or `signal` aborted. May throw like `read` (e.g. when the
+   * caller's access must be re-checked before it is shown a new state).
+   */
+  waitForChange(req: IncomingMessage, jobId: string, version: number, signal: AbortSignal): Promise<JobView | undefined>;
+  /**
+   * Called before a held request that saw no change answers 304: throws (503) when the
+   * source cannot vouch that the state is still current.
+   */
+  vouch(jobId: string, view: JobView): void;
+}

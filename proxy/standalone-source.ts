@@ -1,0 +1,46 @@
+import type { IncomingMessage } from "node:http";
+import { isTerminal } from "../client/types.js";
+import { notFound } from "./api-error.js";
+import { authorize } from "./auth.js";
+import type { JobSource, JobView } from "./job-source.js";
+import { jobJson } from "./job-json.js";
+import type { KeyRing } from "./keys.js";
+import type { JobStore, StoredJob } from "./store/types.js";
+import { canSee } from "./visibility.js";
+
+/** One view per immutable snapshot: a 304 costs a WeakMap lookup, not an allocation. */
+const views = new WeakMap<StoredJob, JobView>();
+
+export function viewOf(job: StoredJob): JobView {
+  let view = views.get(job);
+  if (view === undefined) {
+    view = { version: job.version, terminal: isTerminal(job.status), json: () => jobJson(job) };
+    views.set(job, view);
+  }
+  return view;
+}
+
+/** Standalone mode: the keys file decides who the caller is; the store holds the truth. */
+export class StandaloneJobSource implements JobSource {
+  constructor(
+    private readonly keys: KeyRing,
+    private readonly store: JobStore,
+  ) {}
+
+  async read(req: IncomingMessage, jobId: string): Promise<JobView> {
+    const principal = authorize(this.keys, req.headers.authorization, "jobs:read");
+    const job = await this.store.get(jobId);
+    if (job === undefined || !canSee(principal, job)) throw notFound(jobId);
+    return viewOf(job);
+  }
+
+  async waitForChange(_req: IncomingMessage, jobId: string, version: number, signal: AbortSignal): Promise<JobView | undefined> {
+    // A job's account and pins never change, so admission by `read` still holds.
+    const job = await this.store.waitForChange(jobId, version, signal);
+    return job === undefined ? undefined : viewOf(job);
+  }
+
+  vouch(): void {
+    // The store is the truth: an unchanged state is current.
+  }
+}
