@@ -46,6 +46,13 @@ export class ApiError extends Error {
     super(message);
     this.status = STATUS_OF[code];
   }
+
+  /** An upstream's error answer, relayed as it was (proxy mode). */
+  static relay(status: number, code: string, message: string, headers: Readonly<Record<string, string>> = {}): ApiError {
+    const error = new ApiError("internal", message, headers);
+    Object.assign(error, { status, code });
+    return error;
+  }
 }
 
 export function notFound(jobId: string): ApiError {
@@ -56,7 +63,7 @@ export function invalidRequest(message: string): ApiError {
   return new ApiError("invalid_request", message);
 }
 
-export function errorBody(code: ErrorCode, message: string, requestId: string): string {
+export function errorBody(code: string, message: string, requestId: string): string {
   return JSON.stringify({ error: { code, message }, request_id: requestId });
 }
 

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
-import type { JobStore } from "./store/types.js";
+import type { JobStatus } from "../client/types.js";
 
 /**
  * Prometheus metrics for `GET /metrics`. Request counts are kept in plain integers
@@ -14,7 +14,8 @@ export class ServerMetrics {
   openStreams = 0;
   private readonly requestCounts = new Map<string, Map<number, number>>();
 
-  constructor(store: JobStore) {
+  /** @param jobsByStatus counts for the jobs gauge (the store's, or proxy mode's cache). */
+  constructor(jobsByStatus: () => Promise<Readonly<Record<JobStatus, number>>>) {
     collectDefaultMetrics({ register: this.registry, prefix: "jobgate_" });
     const counts = this.requestCounts;
     new Counter({
@@ -48,12 +49,11 @@ export class ServerMetrics {
     });
     new Gauge({
       name: "jobgate_jobs",
-      help: "Jobs held in the store, by status.",
+      help: "Jobs held (in the store, or in proxy mode's cache), by status.",
       labelNames: ["status"] as const,
       registers: [this.registry],
       async collect() {
-        const stats = await store.stats();
-        for (const [status, count] of Object.entries(stats.byStatus)) this.set({ status }, count);
+        for (const [status, count] of Object.entries(await jobsByStatus())) this.set({ status }, count);
       },
     });
   }

@@ -11,6 +11,13 @@ export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 /** A stream whose unsent bytes pass this is a stalled consumer and is dropped. */
 export const DEFAULT_STREAM_BUFFER_BYTES = 1024 * 1024;
 
+/** Proxy mode: how long the upstream's "yes" to a token for a job is trusted. */
+export const DEFAULT_ACCESS_TTL_MS = 15_000;
+/** Proxy mode: a watch nobody has asked about for this long ends. */
+export const DEFAULT_WATCH_IDLE_MS = 30_000;
+/** Proxy mode: an upstream stream with no byte after this long is buffered; fall back to long-poll. */
+export const DEFAULT_SSE_FIRST_BYTE_MS = 5_000;
+
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
@@ -40,9 +47,22 @@ export interface ServeOptions {
   readonly streamBufferBytes?: number;
   /** pino log level. @default "info" */
   readonly logLevel?: LogLevel;
+  /** Proxy mode: the upstream jobs API's base URL (no keys file then). @default none (standalone) */
+  readonly upstream?: string;
+  /** Proxy mode: how long an upstream "yes" to a token for a job is trusted, in ms. @default 15_000 */
+  readonly accessTtlMs?: number;
+  /** Proxy mode: an upstream watch without local interest for this long ends, in ms. @default 30_000 */
+  readonly watchIdleMs?: number;
+  /** Proxy mode: an upstream stream silent this long at start is buffered, in ms. @default 5_000 */
+  readonly sseFirstByteMs?: number;
 }
 
-export type NormalizedServeOptions = Required<Omit<ServeOptions, "keysFile">> & { readonly keysFile: string };
+export type NormalizedServeOptions = Required<Omit<ServeOptions, "keysFile" | "upstream">> & {
+  /** Standalone mode's keys file; empty in proxy mode. */
+  readonly keysFile: string;
+  /** Proxy mode's upstream base URL; undefined in standalone mode. */
+  readonly upstream: string | undefined;
+};
 
 export class ServeOptionsError extends Error {
   override name = "ServeOptionsError";
@@ -56,8 +76,12 @@ function integer(name: string, value: number, min: number, max = Number.MAX_SAFE
 }
 
 export function normalizeServeOptions(options: ServeOptions): NormalizedServeOptions {
-  if (options.keysFile === undefined || options.keysFile === "") {
-    throw new ServeOptionsError("--keys is required (or JOBGATE_KEYS_FILE): a keys file such as examples/keys.json");
+  const upstream = options.upstream === undefined || options.upstream === "" ? undefined : upstreamUrl(options.upstream);
+  if (upstream === undefined && (options.keysFile === undefined || options.keysFile === "")) {
+    throw new ServeOptionsError("--keys is required (or JOBGATE_KEYS_FILE): a keys file such as examples/keys.json; or serve in proxy mode with --upstream URL");
+  }
+  if (upstream !== undefined && options.keysFile !== undefined && options.keysFile !== "") {
+    throw new ServeOptionsError("--keys and --upstream exclude each other: in proxy mode the upstream judges every token");
   }
   const logLevel = options.logLevel ?? "info";
   if (!LOG_LEVELS.includes(logLevel)) {
@@ -66,7 +90,7 @@ export function normalizeServeOptions(options: ServeOptions): NormalizedServeOpt
   return {
     port: integer("--port", options.port ?? DEFAULT_PORT, 0, 65_535),
     host: options.host ?? DEFAULT_HOST,
-    keysFile: options.keysFile,
+    keysFile: options.keysFile ?? "",
     maxWaitS: integer("--max-wait", options.maxWaitS ?? DEFAULT_MAX_WAIT_S, 0, 3600),
     heartbeatMs: integer("--heartbeat", options.heartbeatMs ?? HEARTBEAT_MS, 10, 3_600_000),
     maxJobs: integer("--max-jobs", options.maxJobs ?? DEFAULT_MAX_JOBS, 1),
@@ -76,5 +100,22 @@ export function normalizeServeOptions(options: ServeOptions): NormalizedServeOpt
     shutdownGraceMs: integer("--shutdown-grace", options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS, 0, 600_000),
     streamBufferBytes: integer("streamBufferBytes", options.streamBufferBytes ?? DEFAULT_STREAM_BUFFER_BYTES, 1024),
     logLevel,
+    upstream,
+    accessTtlMs: integer("--access-ttl", options.accessTtlMs ?? DEFAULT_ACCESS_TTL_MS, 0, 3_600_000),
+    watchIdleMs: integer("--watch-idle", options.watchIdleMs ?? DEFAULT_WATCH_IDLE_MS, 100, 86_400_000),
+    sseFirstByteMs: integer("--upstream-sse-first-byte", options.sseFirstByteMs ?? DEFAULT_SSE_FIRST_BYTE_MS, 10, 600_000),
   };
+}
+
+function upstreamUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ServeOptionsError(`--upstream must be an absolute http(s) URL such as https://api.managed.dev, got ${JSON.stringify(text)}`);
+  }
+  if ((url.protocol !== "http:" && url.protocol !== "https:") || url.username !== "" || url.password !== "" || url.search !== "") {
+    throw new ServeOptionsError(`--upstream must be a plain http(s) base URL without credentials or query, got ${JSON.stringify(text)}`);
+  }
+  return url.toString().replace(/\/+$/, "");
 }

@@ -11,7 +11,9 @@ import { Lifecycle } from "./lifecycle.js";
 import { createLogger } from "./logger.js";
 import { ServerMetrics } from "./metrics.js";
 import { createGetJobHandler } from "./routes/get-job.js";
-import { createStandaloneMode } from "./standalone.js";
+import { createStandaloneMode, type StandaloneMode } from "./standalone.js";
+import { createProxyMode, type ProxyMode } from "./upstream/proxy-mode.js";
+import { UpstreamCache } from "./upstream/upstream-cache.js";
 import { normalizeServeOptions, type NormalizedServeOptions, type ServeOptions } from "./serve-options.js";
 import { MemoryJobStore } from "./store/memory.js";
 import type { JobStore } from "./store/types.js";
@@ -20,7 +22,8 @@ export interface JobgateServer {
   /** Base URL, e.g. `http://127.0.0.1:8080`. */
   readonly url: string;
   readonly port: number;
-  readonly store: JobStore;
+  /** The job store (standalone mode); undefined in proxy mode. */
+  readonly store: JobStore | undefined;
   readonly metrics: ServerMetrics;
   readonly options: NormalizedServeOptions;
   readonly http: Server;
@@ -36,15 +39,25 @@ export interface ServerDeps {
 }
 
 const JOB_PATH_PREFIX = "/v1/jobs/";
+/** How often shutdown closes connections that have gone idle. */
+const IDLE_SWEEP_MS = 25;
 
 export async function startServer(serveOptions: ServeOptions, deps: ServerDeps = {}): Promise<JobgateServer> {
-  const options = normalizeServeOptions({ ...serveOptions, keysFile: serveOptions.keysFile ?? (deps.keys ? "(given)" : "") });
-  const keys = deps.keys ?? KeyRing.fromFile(options.keysFile);
+  const options = normalizeServeOptions({ ...serveOptions, keysFile: serveOptions.keysFile ?? (deps.keys ? "(given)" : undefined) });
   const logger = deps.logger ?? createLogger(options.logLevel);
-  const store = deps.store ?? new MemoryJobStore({ maxJobs: options.maxJobs, retentionMs: options.retentionMs });
-  const metrics = new ServerMetrics(store);
   const lifecycle = new Lifecycle();
-  const mode = createStandaloneMode({ keys, store, options, metrics, lifecycle, logger });
+  let metrics: ServerMetrics;
+  let mode: StandaloneMode | ProxyMode;
+  if (options.upstream === undefined) {
+    const keys = deps.keys ?? KeyRing.fromFile(options.keysFile);
+    const store = deps.store ?? new MemoryJobStore({ maxJobs: options.maxJobs, retentionMs: options.retentionMs });
+    metrics = new ServerMetrics(async () => (await store.stats()).byStatus);
+    mode = createStandaloneMode({ keys, store, options, metrics, lifecycle, logger });
+  } else {
+    const cache = new UpstreamCache(options.maxJobs);
+    metrics = new ServerMetrics(async () => cache.byStatus());
+    mode = createProxyMode({ options: { ...options, upstream: options.upstream }, metrics, lifecycle, logger, cache });
+  }
   const app = createApp({ metrics, lifecycle, logger }, mode);
   const getJob = createGetJobHandler({ source: mode.source, options, metrics, lifecycle, logger });
 
@@ -72,14 +85,18 @@ export async function startServer(serveOptions: ServeOptions, deps: ServerDeps =
     (closing ??= (async () => {
       lifecycle.drain();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Connections go idle as their answers finish (drained holds, ended streams): close
+      // each as soon as it does, rather than waiting out keep-alive.
+      const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
       server.closeIdleConnections();
       const force = setTimeout(() => server.closeAllConnections(), options.shutdownGraceMs);
       await closed;
+      clearInterval(sweep);
       clearTimeout(force);
       await mode.stop();
     })());
 
-  return { url: `http://${host}:${port}`, port, store, metrics, options, http: server, close };
+  return { url: `http://${host}:${port}`, port, store: "store" in mode ? mode.store : undefined, metrics, options, http: server, close };
 }
 
 /**

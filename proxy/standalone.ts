@@ -21,6 +21,7 @@ import type { JobStore } from "./store/types.js";
 
 export interface StandaloneMode extends ModeRoutes {
   readonly source: JobSource;
+  readonly store: JobStore;
   stop(): Promise<void>;
 }
 
@@ -37,6 +38,7 @@ export function createStandaloneMode(deps: {
   const runner = new DemoRunner(store, logger);
   return {
     source,
+    store,
     routers: [
       createListJobsRouter({ store, keys, cursors: new CursorCodec() }),
       createStreamJobRouter({ source, options, metrics, lifecycle }),

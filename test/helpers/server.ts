@@ -39,6 +39,16 @@ export async function startTestServer(options: ServeOptions = {}, deps: ServerDe
     { port: 0, logLevel: "silent", ...options },
     { keys: testKeyRing(), logger: pino({ level: "silent" }), ...deps },
   );
+  return wrap(server);
+}
+
+/** A proxy-mode server (`--upstream`) in front of `upstreamUrl`, silent. */
+export async function startTestProxy(upstreamUrl: string, options: ServeOptions = {}): Promise<TestServer> {
+  const server = await startServer({ port: 0, logLevel: "silent", upstream: upstreamUrl, ...options }, { logger: pino({ level: "silent" }) });
+  return wrap(server);
+}
+
+function wrap(server: JobgateServer): TestServer {
   const request = async (path: string, init: RequestOptions = {}): Promise<TestResponse> => {
     const headers: Record<string, string> = { ...init.headers };
     const token = init.token === undefined ? TOKENS.all : init.token;

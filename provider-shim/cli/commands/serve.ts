@@ -16,6 +16,10 @@ interface ServeFlags {
   operationDuration: string;
   shutdownGrace: string;
   logLevel: string;
+  upstream?: string;
+  accessTtl: string;
+  watchIdle: string;
+  upstreamSseFirstByte: string;
 }
 
 /** Seconds of a Go-style duration flag that must be whole seconds. */
@@ -44,17 +48,23 @@ export function toServeOptions(flags: ServeFlags): ServeOptions {
     operationDurationMs: parseDuration(flags.operationDuration, "--operation-duration"),
     shutdownGraceMs: parseDuration(flags.shutdownGrace, "--shutdown-grace"),
     logLevel: flags.logLevel as LogLevel,
+    ...(flags.upstream !== undefined ? { upstream: flags.upstream } : {}),
+    accessTtlMs: parseDuration(flags.accessTtl, "--access-ttl"),
+    watchIdleMs: parseDuration(flags.watchIdle, "--watch-idle"),
+    sseFirstByteMs: parseDuration(flags.upstreamSseFirstByte, "--upstream-sse-first-byte"),
   };
 }
 
 export function registerServe(program: Command): void {
   program
     .command("serve")
-    .summary("run the jobs API server (standalone, in-memory)")
+    .summary("run the jobs API server (standalone, or a polling proxy with --upstream)")
     .description(
-      "Serve the jobs API: list, get with ETag / If-None-Match and long-poll (Prefer: wait=N),\n" +
-        "SSE streams, the producer side (/internal/v1/jobs) and demo operations that answer 202.\n" +
-        "Jobs live in memory: in-flight jobs are never evicted; finished ones are kept in an LRU.\n" +
+      "Serve the jobs API: list, get with ETag / If-None-Match and long-poll (Prefer: wait=N), and SSE streams.\n\n" +
+        "Standalone (--keys): jobs live in memory, fed by the producer side (/internal/v1/jobs) and by demo\n" +
+        "operations that answer 202; in-flight jobs are never evicted, finished ones are kept in an LRU.\n\n" +
+        "Proxy (--upstream URL): the same read routes in front of a real jobs API, for pollers that cannot use\n" +
+        "SSE: one upstream watch per job feeds every local long-poll and stream; the upstream judges every token.\n\n" +
         "Logs are JSON lines on stdout; SIGTERM or SIGINT shut down gracefully.",
     )
     .option("--port <port>", "TCP port (0 picks a free one)", "8080")
@@ -68,11 +78,16 @@ export function registerServe(program: Command): void {
     .option("--operation-duration <duration>", "how long a demo operation runs (body duration_ms overrides)", "5s")
     .option("--shutdown-grace <duration>", "how long shutdown waits for requests in progress", "10s")
     .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent", "info")
+    .option("--upstream <url>", "proxy mode: the upstream jobs API's base URL (instead of --keys)")
+    .option("--access-ttl <duration>", "proxy mode: how long the upstream's yes to a token for a job is trusted", "15s")
+    .option("--watch-idle <duration>", "proxy mode: end an upstream watch nobody asked about for this long", "30s")
+    .option("--upstream-sse-first-byte <duration>", "proxy mode: an upstream stream silent this long is buffered; long-poll instead", "5s")
     .addHelpText(
       "after",
       "\nExamples:\n" +
         "  $ jobgate serve --keys examples/keys.json\n" +
-        "  $ JOBGATE_KEYS_FILE=/etc/jobgate/keys.json jobgate serve --host 0.0.0.0 --port 9000 --max-wait 120s\n",
+        "  $ JOBGATE_KEYS_FILE=/etc/jobgate/keys.json jobgate serve --host 0.0.0.0 --port 9000 --max-wait 120s\n" +
+        "  $ jobgate serve --upstream https://api.managed.dev --port 8080   # a polling proxy for a CI fleet\n",
     )
     .action(async (flags: ServeFlags) => {
       let server;
@@ -90,7 +105,7 @@ export function registerServe(program: Command): void {
         }
         throw error;
       }
-      process.stderr.write(banner(server.url));
+      process.stderr.write(server.options.upstream === undefined ? banner(server.url) : `jobgate serve: listening on ${server.url}, proxying ${server.options.upstream}\n`);
       let signals = 0;
       const shutdown = (signal: string): void => {
         if (++signals > 1) process.exit(1); // a second signal: stop waiting

@@ -1,0 +1,33 @@
+import { createHash } from "node:crypto";
+import { LRUCache } from "lru-cache";
+
+const MAX_DECISIONS = 100_000;
+
+/**
+ * Which token may read which job, as the upstream last said (spec §7): a token is
+ * served cached state only while the upstream's "yes" for that token and that job is
+ * younger than the TTL. Keyed by the token's SHA-256, never the token itself.
+ */
+export class AccessDecisions {
+  private readonly granted: LRUCache<string, true>;
+
+  constructor(ttlMs: number) {
+    this.granted = new LRUCache({ max: MAX_DECISIONS, ttl: ttlMs, ttlAutopurge: false });
+  }
+
+  static tokenHash(token: string): string {
+    return createHash("sha256").update(token).digest("base64url");
+  }
+
+  allows(tokenHash: string, jobId: string): boolean {
+    return this.granted.get(`${tokenHash}\0${jobId}`) === true;
+  }
+
+  grant(tokenHash: string, jobId: string): void {
+    this.granted.set(`${tokenHash}\0${jobId}`, true);
+  }
+
+  revoke(tokenHash: string, jobId: string): void {
+    this.granted.delete(`${tokenHash}\0${jobId}`);
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * GET /v1/jobs in proxy mode: passed through to the upstream as the caller, page for
+ * page (spec §7: lists are never cached or shared across tokens). The upstream's 4xx
+ * answers are relayed; its failures are a 503 with Retry-After.
+ */
+import { Router } from "express";
+import { JobsClient, type ListJobsFilters } from "../../client/client.js";
+import type { FetchLike } from "../../client/options.js";
+import type { JobStatus } from "../../client/types.js";
+import { ApiError } from "../api-error.js";
+import { queryParam, sendJson } from "../express-helpers.js";
+import { LATEST_VERSION } from "../forge-version.js";
+import { bearerToken } from "../keys.js";
+import { relayUpstreamError } from "./upstream-errors.js";
+
+export function createListPassthroughRouter(deps: { upstreamUrl: string; fetch: FetchLike }): Router {
+  const router = Router();
+  router.get("/v1/jobs", async (req, res) => {
+    const token = bearerToken(req.headers.authorization);
+    if (token === undefined) {
+      throw new ApiError("unauthenticated", "missing Authorization: Bearer <token> header", { "WWW-Authenticate": 'Bearer realm="jobgate"' });
+    }
+    // Values go up as given (a bad limit as "NaN"): the upstream validates and names them.
+    const status = queryParam(req, "status") as JobStatus | undefined;
+    const resourceType = queryParam(req, "resource_type");
+    const limit = queryParam(req, "limit");
+    const cursor = queryParam(req, "cursor");
+    const filters: ListJobsFilters = {
+      ...(status !== undefined ? { status } : {}),
+      ...(resourceType !== undefined ? { resourceType } : {}),
+      ...(limit !== undefined ? { limit: Number(limit) } : {}),
+      ...(cursor !== undefined ? { cursor } : {}),
+    };
+    const client = new JobsClient({
+      apiUrl: deps.upstreamUrl,
+      token,
+      forgeVersion: (req.get("Forge-Version") ?? "").trim() || LATEST_VERSION,
+      fetch: deps.fetch,
+      retry: { retries: 0 },
+    });
+    try {
+      const page = await client.listJobsPage(filters);
+      res.setHeader("Cache-Control", "private, no-cache");
+      sendJson(res, 200, { data: page.jobs, next_cursor: page.nextCursor });
+    } catch (error) {
+      throw relayUpstreamError(error);
+    }
+  });
+  return router;
+}

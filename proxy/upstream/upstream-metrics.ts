@@ -1,0 +1,57 @@
+import { Counter, Gauge } from "prom-client";
+import type { FetchLike } from "../../client/options.js";
+import type { ServerMetrics } from "../metrics.js";
+
+/** What proxy mode asks of the upstream, by purpose. */
+export type UpstreamRequestKind = "access_check" | "watch_stream" | "watch_poll" | "list";
+
+/**
+ * Proxy mode's own metrics, in the server's registry: upstream requests by kind (the
+ * figure the proxy exists to keep small), active watches, local pollers on them, and
+ * whether reads were answered from the cache.
+ */
+export class UpstreamMetrics {
+  private readonly requests: Counter<"kind">;
+  private readonly reads: Counter<"source">;
+
+  constructor(server: ServerMetrics, watchStats: () => { watches: number; pollers: number; maxPollersPerWatch: number }) {
+    const registers = [server.registry];
+    this.requests = new Counter({
+      name: "jobgate_upstream_requests_total",
+      help: "Requests sent to the upstream jobs API, by kind.",
+      labelNames: ["kind"] as const,
+      registers,
+    });
+    this.reads = new Counter({
+      name: "jobgate_proxy_reads_total",
+      help: "Job reads answered from the cache (hit) or after asking the upstream (miss).",
+      labelNames: ["source"] as const,
+      registers,
+    });
+    const gauge = (name: string, help: string, pick: (stats: ReturnType<typeof watchStats>) => number): void => {
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.set(pick(watchStats()));
+        },
+      });
+    };
+    gauge("jobgate_upstream_watches", "Upstream watches running (one per job with local interest).", (s) => s.watches);
+    gauge("jobgate_upstream_pollers", "Local long-polls and streams held on watched jobs.", (s) => s.pollers);
+    gauge("jobgate_upstream_pollers_per_watch_max", "Most local pollers on any one watch.", (s) => s.maxPollersPerWatch);
+  }
+
+  /** A fetch that counts each request under `kind`. */
+  countingFetch(kind: UpstreamRequestKind, fetchFn: FetchLike = globalThis.fetch): FetchLike {
+    return (input, init) => {
+      this.requests.inc({ kind });
+      return fetchFn(input, init);
+    };
+  }
+
+  read(source: "hit" | "miss"): void {
+    this.reads.inc({ source });
+  }
+}

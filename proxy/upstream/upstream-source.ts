@@ -1,0 +1,120 @@
+/**
+ * Proxy mode's JobSource. Authorization is never assumed from the cache (spec §7): a
+ * caller is served cached state only while the upstream's "yes" to that token for that
+ * job is younger than the access TTL, and only while the job's watch vouches the cache
+ * is current (or the job is finished, which never changes). Otherwise the caller's own
+ * conditional GET goes upstream: its 200/304 admits the token and refreshes the cache;
+ * its 401/403/404 is relayed; a failure is a 503 — never stale state shown as fresh.
+ */
+import type { IncomingMessage } from "node:http";
+import { JobsClient } from "../../client/client.js";
+import type { FetchLike } from "../../client/options.js";
+import { ApiError } from "../api-error.js";
+import { etagOf } from "../etag.js";
+import { LATEST_VERSION } from "../forge-version.js";
+import type { JobSource, JobView } from "../job-source.js";
+import { bearerToken } from "../keys.js";
+import { AccessDecisions } from "./access-decisions.js";
+import type { CachedJob, UpstreamCache } from "./upstream-cache.js";
+import { relayUpstreamError, upstreamUnavailable } from "./upstream-errors.js";
+import type { UpstreamMetrics } from "./upstream-metrics.js";
+import { versionOfEtag } from "./version-of-etag.js";
+import type { WatchRegistry } from "./watch-registry.js";
+
+/** Timeout of an access check against the upstream. */
+const ACCESS_CHECK_TIMEOUT_MS = 10_000;
+
+interface Caller {
+  readonly token: string;
+  readonly tokenHash: string;
+  readonly forgeVersion: string;
+}
+
+export class UpstreamJobSource implements JobSource {
+  /** Checks in flight, by token hash and job: concurrent callers share one upstream request. */
+  private readonly checking = new Map<string, Promise<CachedJob>>();
+
+  constructor(
+    private readonly upstreamUrl: string,
+    private readonly cache: UpstreamCache,
+    private readonly access: AccessDecisions,
+    private readonly watches: WatchRegistry,
+    private readonly metrics: UpstreamMetrics,
+    private readonly fetchFn: FetchLike,
+  ) {}
+
+  async read(req: IncomingMessage, jobId: string): Promise<JobView> {
+    const caller = callerOf(req);
+    const cached = this.cache.get(jobId);
+    if (cached !== undefined && this.access.allows(caller.tokenHash, jobId) && (cached.terminal || this.watches.get(jobId)?.healthy)) {
+      this.metrics.read("hit");
+      if (!cached.terminal) this.watches.ensure(jobId, caller.token, caller.forgeVersion);
+      return cached;
+    }
+    this.metrics.read("miss");
+    const fresh = await this.check(caller, jobId);
+    if (!fresh.terminal) this.watches.ensure(jobId, caller.token, caller.forgeVersion);
+    return fresh;
+  }
+
+  async waitForChange(req: IncomingMessage, jobId: string, version: number, signal: AbortSignal): Promise<JobView | undefined> {
+    this.watches.get(jobId)?.touch();
+    const next = await this.cache.waitForChange(jobId, version, signal);
+    if (next === undefined) return undefined;
+    const caller = callerOf(req);
+    // A hold can outlive the access decision: ask again before showing a new state.
+    if (!this.access.allows(caller.tokenHash, jobId)) return this.check(caller, jobId);
+    return next;
+  }
+
+  vouch(jobId: string, view: JobView): void {
+    if (!view.terminal && this.watches.get(jobId)?.healthy !== true) throw upstreamUnavailable("the upstream watch on this job is failing");
+  }
+
+  /** The caller's own conditional GET upstream: admits or refuses it, and refreshes the cache. */
+  private check(caller: Caller, jobId: string): Promise<CachedJob> {
+    const key = `${caller.tokenHash}\0${jobId}`;
+    let pending = this.checking.get(key);
+    if (pending === undefined) {
+      pending = this.askUpstream(caller, jobId).finally(() => this.checking.delete(key));
+      this.checking.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async askUpstream(caller: Caller, jobId: string): Promise<CachedJob> {
+    const cached = this.cache.get(jobId);
+    const client = new JobsClient({
+      apiUrl: this.upstreamUrl,
+      token: caller.token,
+      forgeVersion: caller.forgeVersion,
+      fetch: this.fetchFn,
+      retry: { retries: 0 },
+      requestTimeoutMs: ACCESS_CHECK_TIMEOUT_MS,
+    });
+    let result;
+    try {
+      result = await client.getJob(jobId, cached === undefined ? {} : { etag: etagOf(cached.version) });
+    } catch (error) {
+      this.access.revoke(caller.tokenHash, jobId);
+      throw relayUpstreamError(error);
+    }
+    this.access.grant(caller.tokenHash, jobId);
+    if (result.notModified) return cached!;
+    try {
+      return this.cache.put(jobId, result.job, versionOfEtag(result.etag));
+    } catch (error) {
+      throw relayUpstreamError(error);
+    }
+  }
+}
+
+function callerOf(req: IncomingMessage): Caller {
+  const token = bearerToken(req.headers.authorization);
+  if (token === undefined || /\s/.test(token)) {
+    throw new ApiError("unauthenticated", "missing Authorization: Bearer <token> header", { "WWW-Authenticate": 'Bearer realm="jobgate"' });
+  }
+  // stampRequest has already refused versions this server does not speak.
+  const forgeVersion = (req.headers["forge-version"] as string | undefined)?.trim() || LATEST_VERSION;
+  return { token, tokenHash: AccessDecisions.tokenHash(token), forgeVersion };
+}
