@@ -19,6 +19,7 @@ import { SseParser } from "../../client/sse-parser.js";
 import type { Job } from "../../client/types.js";
 import { etagOf } from "../etag.js";
 import type { UpstreamCache } from "./upstream-cache.js";
+import { upstreamAnswer } from "./upstream-errors.js";
 import { versionOfEtag } from "./version-of-etag.js";
 
 export interface WatchOptions {
@@ -99,7 +100,8 @@ export class JobWatch {
           const finished = this.sseBlocked ? await this.pollOnce(credentials) : await this.streamOnce(credentials);
           failures = 0;
           if (finished) return;
-        } catch (error) {
+        } catch (thrown) {
+          const error = upstreamAnswer(thrown);
           this.healthyNow = false;
           if (this.stopper.signal.aborted) return;
           if (isAuthError(error) || isNotFoundError(error)) {

@@ -1,4 +1,4 @@
-import { isHttpError } from "../../client/errors.js";
+import { isHttpError, isUnreachableError } from "../../client/errors.js";
 import { ApiError } from "../api-error.js";
 
 /** Seconds a caller is told to wait when the upstream cannot be reached. */
@@ -15,7 +15,8 @@ export function upstreamUnavailable(why: string): ApiError {
  * answers (401/403/404, 400, 429) are relayed as they were; failures (network, 5xx,
  * nonsense) become `503 unavailable` with `Retry-After`.
  */
-export function relayUpstreamError(error: unknown): ApiError {
+export function relayUpstreamError(thrown: unknown): ApiError {
+  const error = upstreamAnswer(thrown);
   if (isHttpError(error) && error.status >= 400 && error.status < 500) {
     const headers: Record<string, string> = {};
     if (error.status === 401) headers["WWW-Authenticate"] = 'Bearer realm="jobgate"';
@@ -24,4 +25,9 @@ export function relayUpstreamError(error: unknown): ApiError {
   }
   const why = isHttpError(error) ? `it answered ${error.status}` : "it could not be reached";
   return upstreamUnavailable(why);
+}
+
+/** The upstream's answer behind an error: the client reports a request it gave up retrying as unreachable, with the last answer as cause. */
+export function upstreamAnswer(error: unknown): unknown {
+  return isUnreachableError(error) && isHttpError(error.cause) ? error.cause : error;
 }

@@ -1,0 +1,107 @@
+/**
+ * Proxy mode against a faked upstream (nock): what callers see when the upstream says
+ * no, limits them, fails, or cannot stream — and that nothing stale passes for fresh.
+ */
+import nock from "nock";
+import { TOKENS } from "./helpers/keys.js";
+import { startTestProxy, type TestServer } from "./helpers/server.js";
+
+const UPSTREAM = "http://upstream.invalid";
+const JOB_ID = "job_01JAAAAAAAAAAAAAAAAAAAAAAA";
+const job = {
+  id: JOB_ID,
+  type: "deployment.deploy",
+  status: "running",
+  progress: 0.5,
+  created_at: "2026-06-24T01:02:00.110Z",
+  resource: { type: "deployment", id: "site_1", site_id: "site_1" },
+  result: null,
+  error: null,
+  links: { self: `/v1/jobs/${JOB_ID}`, stream: `/v1/jobs/${JOB_ID}/stream` },
+};
+
+let proxy: TestServer;
+beforeAll(() => {
+  nock.disableNetConnect();
+  nock.enableNetConnect("127.0.0.1");
+});
+beforeEach(async () => {
+  proxy = await startTestProxy(UPSTREAM, { accessTtlMs: 60_000, sseFirstByteMs: 200 });
+});
+afterEach(async () => {
+  await proxy.close();
+  nock.cleanAll();
+});
+afterAll(() => nock.enableNetConnect());
+
+const read = (token: string = TOKENS.reader) => proxy.request(`/v1/jobs/${JOB_ID}`, { token });
+
+test("the caller's token and Forge-Version go upstream; 401 and 403 are relayed with their messages", async () => {
+  nock(UPSTREAM, { reqheaders: { authorization: `Bearer ${TOKENS.reader}`, "forge-version": "2026-06-23" } })
+    .get(`/v1/jobs/${JOB_ID}`)
+    .reply(401, { error: { code: "unauthenticated", message: "the bearer token is not valid for this server" } });
+  const unauthenticated = await read();
+  expect(unauthenticated.status).toBe(401);
+  expect(unauthenticated.headers.get("www-authenticate")).toMatch(/^Bearer/);
+  expect(unauthenticated.json.error).toEqual({ code: "unauthenticated", message: "the bearer token is not valid for this server" });
+
+  nock(UPSTREAM).get(`/v1/jobs/${JOB_ID}`).reply(403, { error: { code: "insufficient_scope", message: "this key lacks the jobs:read scope" } });
+  const forbidden = await read();
+  expect(forbidden.status).toBe(403);
+  expect(forbidden.json.error.code).toBe("insufficient_scope");
+  expect(forbidden.json.request_id).toBe(forbidden.headers.get("x-request-id"));
+});
+
+test("429 from the upstream is relayed with its Retry-After", async () => {
+  nock(UPSTREAM).get(`/v1/jobs/${JOB_ID}`).reply(429, { error: { code: "rate_limited", message: "slow down" } }, { "Retry-After": "7" });
+  const res = await read();
+  expect(res.status).toBe(429);
+  expect(res.headers.get("retry-after")).toBe("7");
+  expect(res.json.error).toEqual({ code: "rate_limited", message: "slow down" });
+});
+
+test("5xx and network failures upstream are 503 unavailable with Retry-After", async () => {
+  nock(UPSTREAM).get(`/v1/jobs/${JOB_ID}`).reply(502, "Bad Gateway");
+  const bad = await read();
+  expect(bad.status).toBe(503);
+  expect(bad.headers.get("retry-after")).toBe("5");
+  expect(bad.json.error).toEqual({ code: "unavailable", message: "the upstream jobs API is unavailable (it answered 502); try again shortly" });
+
+  nock(UPSTREAM).get(`/v1/jobs/${JOB_ID}`).replyWithError({ code: "ECONNREFUSED", message: "connect ECONNREFUSED" });
+  const refused = await read();
+  expect(refused.status).toBe(503);
+  expect(refused.json.error.message).toBe("the upstream jobs API is unavailable (it could not be reached); try again shortly");
+});
+
+test("while the watch cannot reach the upstream, an admitted token is not served the cache as fresh", async () => {
+  nock(UPSTREAM).get(`/v1/jobs/${JOB_ID}`).reply(200, { data: job, request_id: "req_up" }, { ETag: '"w/job-4"' });
+  nock(UPSTREAM).get(`/v1/jobs/${JOB_ID}/stream`).times(20).reply(503, { error: { code: "unavailable", message: "down" } });
+  const first = await read();
+  expect(first.status).toBe(200);
+  expect(first.headers.get("etag")).toBe('"w/job-4"');
+
+  nock(UPSTREAM).get(`/v1/jobs/${JOB_ID}`).reply(503, { error: { code: "unavailable", message: "down" } });
+  const second = await read();
+  expect(second.status).toBe(503);
+  expect(second.json.error.code).toBe("unavailable");
+});
+
+test("a list passes through as the caller, filters included, and is not shared", async () => {
+  nock(UPSTREAM, { reqheaders: { authorization: `Bearer ${TOKENS.reader}` } })
+    .get("/v1/jobs")
+    .query({ status: "running", limit: "2" })
+    .reply(200, { data: [job], next_cursor: "c1", request_id: "req_up" });
+  const res = await proxy.request("/v1/jobs?status=running&limit=2", { token: TOKENS.reader });
+  expect(res.status).toBe(200);
+  expect(res.json).toEqual({ data: [job], next_cursor: "c1", request_id: res.headers.get("x-request-id") });
+
+  nock(UPSTREAM).get("/v1/jobs").query({ limit: "NaN" }).reply(400, { error: { code: "invalid_request", message: "limit must be a whole number from 1 to 100" } });
+  const bad = await proxy.request("/v1/jobs?limit=ten", { token: TOKENS.reader });
+  expect(bad.status).toBe(400);
+  expect(bad.json.error).toEqual({ code: "invalid_request", message: "limit must be a whole number from 1 to 100" });
+});
+
+test("proxy mode has no producer side or demo operations", async () => {
+  expect((await proxy.request("/internal/v1/jobs", { method: "POST", body: {} })).status).toBe(404);
+  expect((await proxy.request("/v1/sites/site_1/deploys", { method: "POST" })).status).toBe(404);
+});
