@@ -85,3 +85,12 @@ test("the matcher handles commas inside entity-tags and garbage members", () => 
   expect(ifNoneMatchMatches("", etagOf(4))).toBe(false);
   expect(ifNoneMatchMatches('"w/job-44"', etagOf(4))).toBe(false);
 });
+
+test("the poll hint rises under load and is capped", async () => {
+  const { pollHintSeconds } = await import("../proxy/routes/get-job.js");
+  expect(pollHintSeconds(2, 0)).toBe(2);
+  expect(pollHintSeconds(2, 999)).toBe(2);
+  expect(pollHintSeconds(2, 1000)).toBe(4);
+  expect(pollHintSeconds(2, 5000)).toBe(12);
+  expect(pollHintSeconds(2, 1_000_000)).toBe(30);
+});

@@ -31,6 +31,11 @@ export const GET_JOB_ROUTE = "GET /v1/jobs/:jobID";
 const LOAD_STEP = 1_000;
 const MAX_POLL_HINT_S = 30;
 
+/** The `Retry-After` poll hint: the base, one more base per LOAD_STEP active waiters, capped. */
+export function pollHintSeconds(baseS: number, activeWaiters: number): number {
+  return Math.min(MAX_POLL_HINT_S, baseS * (1 + Math.floor(activeWaiters / LOAD_STEP)));
+}
+
 export interface GetJobDeps {
   readonly source: JobSource;
   readonly options: { readonly maxWaitS: number; readonly pollHintS: number };
@@ -46,8 +51,7 @@ type HoldOutcome = JobView | "timeout" | "gone" | "shutdown" | "client-gone";
 export function createGetJobHandler(deps: GetJobDeps): GetJobHandler {
   const { source, options, metrics, lifecycle, logger } = deps;
 
-  const pollHint = (): string =>
-    String(Math.min(MAX_POLL_HINT_S, options.pollHintS * (1 + Math.floor((metrics.heldLongPolls + metrics.openStreams) / LOAD_STEP))));
+  const pollHint = (): string => String(pollHintSeconds(options.pollHintS, metrics.heldLongPolls + metrics.openStreams));
 
   const finish = (res: ServerResponse, status: 200 | 304, view: JobView, requestId: string): void => {
     res.statusCode = status;
