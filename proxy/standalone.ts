@@ -41,7 +41,7 @@ export function createStandaloneMode(deps: {
     store,
     routers: [
       createListJobsRouter({ store, keys, cursors: new CursorCodec() }),
-      createStreamJobRouter({ source, options, metrics, lifecycle }),
+      createStreamJobRouter({ source, options, metrics, lifecycle, logger }),
       createPublishRouter({ store, keys }),
       createOperationsRouter({ store, keys, runner, idempotency: new IdempotencyKeys(), defaultDurationMs: options.operationDurationMs }),
     ],

@@ -92,3 +92,11 @@ test("auth errors come as JSON before any stream starts", async () => {
   expect(res.status).toBe(401);
   expect(res.headers.get("content-type")).toMatch(/^application\/json/);
 });
+
+test("HEAD on a stream answers its headers and ends", async () => {
+  const job = await api.publish();
+  const res = await api.request(`/v1/jobs/${job.id}/stream`, { method: "HEAD", token: TOKENS.reader });
+  expect(res.status).toBe(200);
+  expect(res.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+  expect(res.text).toBe("");
+});

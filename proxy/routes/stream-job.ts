@@ -15,6 +15,8 @@
  * - never compressed: `Cache-Control: no-cache, no-transform`, `X-Accel-Buffering: no`.
  */
 import { Router, type Response } from "express";
+import type { Logger } from "pino";
+import { ApiError } from "../api-error.js";
 import { queryParam } from "../express-helpers.js";
 import type { JobSource, JobView } from "../job-source.js";
 import type { Lifecycle } from "../lifecycle.js";
@@ -27,8 +29,9 @@ export function createStreamJobRouter(deps: {
   options: { readonly heartbeatMs: number; readonly streamBufferBytes: number };
   metrics: ServerMetrics;
   lifecycle: Lifecycle;
+  logger: Logger;
 }): Router {
-  const { source, options, metrics, lifecycle } = deps;
+  const { source, options, metrics, lifecycle, logger } = deps;
   const router = Router();
 
   router.get("/v1/jobs/:jobID/stream", async (req, res) => {
@@ -42,6 +45,7 @@ export function createStreamJobRouter(deps: {
       "X-Accel-Buffering": "no",
       Connection: "keep-alive",
     });
+    if (req.method === "HEAD") return void res.end();
     res.socket?.setNoDelay(true);
     res.write(`retry: ${SSE_RETRY_MS}\n: jobgate stream for ${jobId}\n\n`);
 
@@ -59,9 +63,10 @@ export function createStreamJobRouter(deps: {
         if (current === undefined) break;
         send(res, event(current), options.streamBufferBytes, end);
       }
-    } catch {
+    } catch (error) {
       // Access withdrawn or the source failed mid-stream: end it; the client reconnects
       // and is told why by the JSON answer to its next request.
+      if (!(error instanceof ApiError)) logger.error({ err: error, job_id: jobId }, "stream failed");
     } finally {
       metrics.openStreams--;
       clearInterval(heartbeat);

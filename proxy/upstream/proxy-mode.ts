@@ -66,7 +66,7 @@ export function createProxyMode(deps: { options: ProxyModeOptions; metrics: Serv
     cache,
     routers: [
       createListPassthroughRouter({ upstreamUrl, fetch: upstreamMetrics.countingFetch("list") }),
-      createStreamJobRouter({ source, options, metrics, lifecycle }),
+      createStreamJobRouter({ source, options, metrics, lifecycle, logger }),
     ],
     allowedMethods: READ_PATHS,
     async stop() {
