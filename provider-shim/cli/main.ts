@@ -1,12 +1,31 @@
 #!/usr/bin/env node
 import { Command } from "commander";
-import { registerServe } from "./commands/serve.js";
+import { registerCall } from "./commands/call.js";
+import { registerJobs } from "./commands/jobs.js";
+import { EXIT } from "./exit-codes.js";
 
 const program = new Command("jobgate")
   .description("Wait on 202 Accepted jobs: serve the jobs API, wait on jobs from CI and Terraform.")
   .showHelpAfterError()
-  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : EXIT.usage))
+  .addHelpText(
+    "after",
+    `
+Examples:
+  $ jobgate serve --keys examples/keys.json
+  $ export JOBGATE_API_URL=http://127.0.0.1:8080 JOBGATE_TOKEN=mfk_dev_all
+  $ jobgate call POST /v1/sites/site_1/deploys --data '{"duration_ms": 10000}' --wait
+  $ jobgate jobs wait job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK --timeout 30m
+`,
+  );
 
-registerServe(program);
+// The waiter starts fast: the server (Express, pino, prom-client) loads only when it may be needed.
+const command = process.argv.slice(2).find((arg) => !arg.startsWith("-"));
+if (command !== "jobs" && command !== "call") {
+  const { registerServe } = await import("./commands/serve.js");
+  registerServe(program);
+}
+registerJobs(program);
+registerCall(program);
 
 await program.parseAsync(process.argv);

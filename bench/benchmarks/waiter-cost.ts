@@ -1,0 +1,138 @@
+/**
+ * 4. The waiter's cost: one job changing 5 times over 60 s (--quick: 15 s). Requests
+ * made and detection latency (from sending the PATCH until the waiter receives the 200
+ * carrying the change) for (a) the ETag long-poll waiter — the real `jobgate jobs wait`
+ * when the CLI has it, else an equivalent loop (bench/clients/poll-waiter.ts) — and
+ * (b) the seed's loop (304s with a 2 s sleep). Both run at once against one
+ * `jobgate serve`, each on its own job behind its own counting proxy (in this process,
+ * so the PATCH times and the answers share one clock); the server's
+ * `jobgate_http_requests_total` cross-checks the proxies' counts.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { Agent, createServer, request, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { performance } from "node:perf_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
+import { numberFlag, type BenchContext } from "../lib/context.js";
+import { createJob, metricValue, patchJob } from "../lib/http.js";
+import { benchScript, CLI, TOKEN } from "../lib/paths.js";
+import { startJobgateCli } from "../lib/processes.js";
+import { ratioOf, type BenchResult } from "../lib/report.js";
+import { distribution } from "../lib/stats.js";
+
+const CHANGES = 5;
+const SEED_MEAN_DETECTION_MS = 1_000;
+
+interface Seen {
+  at: number;
+  method: string;
+  status: number;
+  version: number;
+}
+
+/** A pass-through proxy that records every answer (status, ETag version, time). */
+async function countingProxy(upstream: string): Promise<{ url: string; seen: Seen[]; server: Server }> {
+  const seen: Seen[] = [];
+  const agent = new Agent({ keepAlive: true });
+  const target = new URL(upstream);
+  const server = createServer((req, res) => {
+    const out = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent }, (up) => {
+      const etag = up.headers.etag;
+      seen.push({ at: performance.now(), method: req.method!, status: up.statusCode!, version: Number(/(\d+)"$/.exec(String(etag ?? ""))?.[1] ?? 0) });
+      res.writeHead(up.statusCode!, up.headers);
+      up.pipe(res);
+    });
+    out.on("error", () => res.destroy());
+    res.on("close", () => {
+      if (!res.writableFinished) out.destroy();
+    });
+    req.pipe(out);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, server };
+}
+
+function cliHasJobsWait(): boolean {
+  const probe = spawnSync(process.execPath, [CLI, "jobs", "wait", "--help"], { encoding: "utf8", timeout: 15_000 });
+  return probe.status === 0 && /wait/.test(probe.stdout);
+}
+
+function startWaiter(kind: "cli" | "long-poll" | "seed", proxyUrl: string, jobId: string, timeoutMs: number): Promise<number | null> {
+  const args = kind === "cli" ? [CLI, "jobs", "wait", jobId] : [benchScript("clients/poll-waiter"), kind, proxyUrl, jobId];
+  const child = spawn(process.execPath, args, {
+    stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, JOBGATE_API_URL: proxyUrl, JOBGATE_TOKEN: TOKEN },
+  });
+  child.stderr.resume();
+  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  return new Promise((resolve) =>
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    }),
+  );
+}
+
+export async function runWaiterCost(ctx: BenchContext): Promise<BenchResult> {
+  const totalS = numberFlag(ctx, "seconds", 60, 15);
+  const intervalMs = (totalS * 1000) / CHANGES;
+  const useCli = ctx.flags.waiter === "loop" ? false : cliHasJobsWait();
+  const server = await startJobgateCli();
+  const proxies: Array<Awaited<ReturnType<typeof countingProxy>>> = [];
+  try {
+    const jobA = await createJob(server.url);
+    const jobB = await createJob(server.url);
+    proxies.push(await countingProxy(server.url), await countingProxy(server.url));
+    const [proxyA, proxyB] = proxies as [Awaited<ReturnType<typeof countingProxy>>, Awaited<ReturnType<typeof countingProxy>>];
+    const getsBefore = await metricValue(server.url, "jobgate_http_requests_total", { route: "GET /v1/jobs/:jobID" });
+    const started = performance.now();
+    const exits = Promise.all([
+      startWaiter(useCli ? "cli" : "long-poll", proxyA.url, jobA, totalS * 1000 + 60_000),
+      startWaiter("seed", proxyB.url, jobB, totalS * 1000 + 60_000),
+    ]);
+    const changedAt: number[] = [];
+    for (let k = 1; k <= CHANGES; k++) {
+      await sleep(started + k * intervalMs - performance.now());
+      const change = k < CHANGES ? { status: "running", progress: k / CHANGES } : { status: "succeeded", result: { release_id: "rel_bench" } };
+      const at = performance.now();
+      await Promise.all([patchJob(server.url, jobA, change), patchJob(server.url, jobB, change)]);
+      changedAt.push(at);
+    }
+    const [codeA, codeB] = await exits;
+    const getsAfter = await metricValue(server.url, "jobgate_http_requests_total", { route: "GET /v1/jobs/:jobID" });
+
+    const detect = (seen: Seen[]): number[] =>
+      changedAt.map((at, i) => {
+        const hit = seen.find((s) => s.status === 200 && s.version >= i + 2 && s.at >= at);
+        return hit === undefined ? Number.NaN : hit.at - at;
+      });
+    const requestsA = proxyA.seen.length;
+    const requestsB = proxyB.seen.length;
+    const detectA = distribution(detect(proxyA.seen));
+    const detectB = distribution(detect(proxyB.seen));
+    const waiterName = useCli ? "jobgate jobs wait (real CLI)" : "ETag long-poll loop (equivalent of jobs wait)";
+    const limit = CHANGES + 2;
+    return {
+      name: "waiter",
+      title: `the waiter's cost: one job, ${CHANGES} changes over ${totalS} s; ${waiterName} vs the seed's 2 s loop`,
+      figures: [
+        { name: "requests", unit: "req", value: requestsA, baseline: requestsB, baselineName: "seed loop", ratio: ratioOf(requestsA, requestsB), target: `≤ ${limit}`, met: requestsA <= limit },
+        { name: "detection mean", unit: "ms", value: detectA.mean, baseline: detectB.mean, baselineName: "seed loop", ratio: ratioOf(detectA.mean, detectB.mean) },
+        { name: "detection max", unit: "ms", value: detectA.max, baseline: detectB.max, baselineName: "seed loop", ratio: ratioOf(detectA.max, detectB.max), target: "< 100 ms each", met: detectA.max < 100 },
+      ],
+      notes: [
+        `waiter (a): ${waiterName}${useCli ? "" : " — `jobgate jobs wait` is not in the CLI yet, so this is the loop it will run"}; exit codes: a=${codeA}, b=${codeB}`,
+        `server-side GET /v1/jobs/:jobID count during the run: ${getsAfter - getsBefore} (proxies: ${requestsA} + ${requestsB} = ${requestsA + requestsB})`,
+        `per-change detection (ms): a=[${detect(proxyA.seen).map((v) => v.toFixed(1)).join(", ")}], b=[${detect(proxyB.seen).map((v) => v.toFixed(0)).join(", ")}]`,
+        `the seed loop's expected mean detection is ~${SEED_MEAN_DETECTION_MS} ms (half its 2 s sleep)`,
+      ],
+      raw: { useCli, totalS, changedAt, seenA: proxyA.seen, seenB: proxyB.seen, codeA, codeB, serverGets: getsAfter - getsBefore },
+    };
+  } finally {
+    for (const proxy of proxies) {
+      proxy.server.closeAllConnections();
+      proxy.server.close();
+    }
+    await server.stop();
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * `jobgate call METHOD PATH` — invoke an operation that answers `202 Accepted` with a job
+ * (spec §6, §9), and with --wait follow the job to its end (exit codes as `jobs wait`).
+ *
+ * Every input can come from the environment instead of argv, so provisioners pass data
+ * and never build command strings: $JOBGATE_CALL_METHOD, $JOBGATE_CALL_PATH,
+ * $JOBGATE_CALL_BODY, $JOBGATE_IDEMPOTENCY_KEY.
+ */
+import { readFileSync } from "node:fs";
+import type { Command } from "commander";
+import { JobsClient } from "../../../client/client.js";
+import { ConfigError } from "../../../client/errors.js";
+import { clientOptions, type ConnectionFlags } from "../config.js";
+import { EXIT } from "../exit-codes.js";
+import { fromArgOrEnv, timeoutMs } from "../flags.js";
+import { followJob } from "../follow-job.js";
+import { Reporter, reporterMode } from "../reporter.js";
+import { runAction } from "../run-action.js";
+import { addWaitOptions, finishWait } from "./jobs.js";
+
+interface CallFlags extends ConnectionFlags {
+  data?: string;
+  idempotencyKey?: string;
+  wait?: boolean;
+  timeout: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export function registerCall(program: Command): void {
+  addWaitOptions(
+    program
+      .command("call")
+      .summary("invoke an operation that answers 202 with a job, and optionally wait on it")
+      .description(
+        "Invoke an operation of the API that answers 202 Accepted with a job. Prints the job id on stdout\n" +
+          "(the job object with --json). With --wait, follows the job to its end; the exit code says how it ended.\n" +
+          "Retries are safe: an Idempotency-Key is sent on every call (generated when not given).",
+      )
+      .argument("[method]", "HTTP method, e.g. POST (default $JOBGATE_CALL_METHOD)")
+      .argument("[path]", "path on the API, e.g. /v1/sites/site_1/deploys (default $JOBGATE_CALL_PATH)")
+      .option("--data <json>", "JSON body, @FILE to read it from a file, @- from stdin (default $JOBGATE_CALL_BODY)")
+      .option("--idempotency-key <key>", "Idempotency-Key: repeating a call with it returns the same job (default $JOBGATE_IDEMPOTENCY_KEY)")
+      .option("--wait", "wait until the job finishes (ETag long-poll)"),
+  )
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ jobgate call POST /v1/sites/site_1/deploys --data '{"duration_ms": 10000}' --wait --timeout 30m
+  $ jobgate call POST /v1/sites/site_1/builds --data @build.json --idempotency-key build-$GIT_SHA --json
+  $ JOBGATE_CALL_METHOD=POST JOBGATE_CALL_PATH=/v1/sites/site_1/deploys jobgate call --wait --quiet
+
+Exit codes (with --wait): 0 succeeded, 1 failed, 2 usage, 3 timeout, 4 auth, 5 not found, 6 unreachable.
+Token: $JOBGATE_TOKEN or --token-file, never argv.
+`,
+    )
+    .action(
+      runAction(async (signal, methodArg: string | undefined, pathArg: string | undefined, flags: CallFlags) => {
+        const method = fromArgOrEnv(methodArg, "JOBGATE_CALL_METHOD", "METHOD");
+        const path = fromArgOrEnv(pathArg, "JOBGATE_CALL_PATH", "PATH");
+        const body = readBody(flags.data ?? (process.env.JOBGATE_CALL_BODY?.trim() || undefined));
+        const idempotencyKey = flags.idempotencyKey ?? (process.env.JOBGATE_IDEMPOTENCY_KEY?.trim() || undefined);
+        const limitMs = flags.wait === true ? timeoutMs(flags.timeout) : 0;
+        const client = new JobsClient(clientOptions(flags));
+        const reporter = new Reporter(reporterMode(flags));
+        const { job } = await client.call(method, path, body, { ...(idempotencyKey !== undefined ? { idempotencyKey } : {}), signal });
+        if (flags.wait !== true) {
+          if (flags.json === true) process.stdout.write(`${JSON.stringify(job)}\n`);
+          else if (flags.quiet !== true) process.stdout.write(`${job.id}\n`);
+          return EXIT.succeeded;
+        }
+        reporter.note(`${method.toUpperCase()} ${path}: job ${job.id}`);
+        return finishWait(flags, reporter, followJob(client, job.id, { mode: "poll", timeoutMs: limitMs, signal, reporter }));
+      }),
+    );
+}
+
+/** The body as a parsed JSON value (checked here, so a typo is a usage error, not a 400). */
+function readBody(data: string | undefined): unknown {
+  if (data === undefined) return undefined;
+  let text = data;
+  let source = "--data";
+  if (data.startsWith("@")) {
+    source = data === "@-" ? "stdin" : data.slice(1);
+    try {
+      text = readFileSync(data === "@-" ? 0 : data.slice(1), "utf8");
+    } catch (error) {
+      throw new ConfigError(`--data ${data}: cannot read ${source} (${(error as NodeJS.ErrnoException).code ?? "error"})`, { cause: error });
+    }
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`--data (${source}): not valid JSON (${(error as Error).message}); expected e.g. '{"duration_ms": 10000}' or @body.json`, { cause: error });
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * `jobgate jobs get|list|wait|watch` — read and wait on jobs (spec §4, §9).
+ *
+ * `wait` and `watch` exit with spec §9's codes (exit-codes.ts): 0 succeeded, 1 failed,
+ * 2 usage, 3 timeout, 4 auth, 5 not found, 6 unreachable. They take the job id from
+ * $JOBGATE_JOB_ID when the argument is omitted, so provisioners pass data through the
+ * environment rather than by building command strings.
+ */
+import type { Command } from "commander";
+import { JobsClient } from "../../../client/client.js";
+import { ConfigError, isJobFailedError } from "../../../client/errors.js";
+import { JOB_STATUSES, type Job, type JobStatus } from "../../../client/types.js";
+import { addConnectionOptions, clientOptions, type ConnectionFlags } from "../config.js";
+import { EXIT, type ExitCode } from "../exit-codes.js";
+import { FIRST_EVENT_TIMEOUT_MS, followJob } from "../follow-job.js";
+import { DEFAULT_TIMEOUT, fromArgOrEnv, timeoutMs } from "../flags.js";
+import { Reporter, reporterMode } from "../reporter.js";
+import { runAction } from "../run-action.js";
+import { formatJob, formatTable } from "../table.js";
+
+interface OutputFlags {
+  json?: boolean;
+  quiet?: boolean;
+}
+
+interface WaitFlags extends ConnectionFlags, OutputFlags {
+  timeout: string;
+  firstEventTimeout?: string;
+}
+
+interface ListFlags extends ConnectionFlags, OutputFlags {
+  status?: string;
+  resourceType?: string;
+  limit?: string;
+  cursor?: string;
+  all?: boolean;
+}
+
+const ENVIRONMENT_HELP = `
+Environment:
+  JOBGATE_API_URL        API base URL (default http://127.0.0.1:8080); --api-url overrides
+  JOBGATE_TOKEN          bearer token (never taken from argv); --token-file reads it from a file
+  JOBGATE_FORGE_VERSION  Forge-Version header; --forge-version overrides`;
+
+const EXIT_HELP = `
+Exit codes:
+  0 job succeeded       1 job failed (error.code: error.message on stderr)
+  2 usage/config error  3 timed out (last state on stderr)
+  4 unauthenticated or forbidden   5 job not found   6 API unreachable after retries`;
+
+export function registerJobs(program: Command): void {
+  const jobs = program.command("jobs").summary("get, list, wait on and watch jobs").description("Read and wait on jobs of the jobs API.");
+
+  addConnectionOptions(
+    jobs
+      .command("get")
+      .summary("show one job")
+      .description("Show one job's current state.")
+      .argument("<id>", "job id, e.g. job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK")
+      .option("--json", "print the job object as JSON on stdout"),
+  )
+    .addHelpText("after", `\nExamples:\n  $ jobgate jobs get job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK\n  $ jobgate jobs get job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK --json | jq .status\n${ENVIRONMENT_HELP}\n`)
+    .action(
+      runAction(async (_signal, id: string, flags: ConnectionFlags & OutputFlags) => {
+        const client = new JobsClient(clientOptions(flags));
+        const { job } = await client.getJob(id, { signal: _signal });
+        if (job === undefined) throw new ConfigError(`job ${id}: no state in the answer`);
+        process.stdout.write(flags.json === true ? `${JSON.stringify(job)}\n` : formatJob(job));
+      }),
+    );
+
+  addConnectionOptions(
+    jobs
+      .command("list")
+      .summary("list jobs, newest first")
+      .description("List the jobs this token can see, newest first: one page, or every page with --all.")
+      .option("--status <status>", `only jobs in this status (${JOB_STATUSES.join(", ")})`)
+      .option("--resource-type <type>", "only jobs on this kind of resource (deployment, build, environment, site)")
+      .option("--limit <n>", "jobs per page, 1–100 (default 20)")
+      .option("--cursor <cursor>", "start at this page (a next_cursor of an earlier list)")
+      .option("--all", "follow next_cursor through every page")
+      .option("--json", 'print { "data": [...], "next_cursor": ... } as JSON on stdout'),
+  )
+    .addHelpText(
+      "after",
+      `\nExamples:\n  $ jobgate jobs list --status running\n  $ jobgate jobs list --resource-type deployment --all --json | jq -r '.data[].id'\n${ENVIRONMENT_HELP}\n`,
+    )
+    .action(
+      runAction(async (signal, flags: ListFlags) => {
+        const filters = listFilters(flags);
+        const client = new JobsClient(clientOptions(flags));
+        let jobsOut: Job[];
+        let nextCursor: string | null = null;
+        if (flags.all === true) {
+          jobsOut = [];
+          for await (const job of client.listJobs({ ...filters, signal })) jobsOut.push(job);
+        } else {
+          const page = await client.listJobsPage({ ...filters, signal });
+          jobsOut = page.jobs;
+          nextCursor = page.nextCursor;
+        }
+        if (flags.json === true) process.stdout.write(`${JSON.stringify({ data: jobsOut, next_cursor: nextCursor })}\n`);
+        else {
+          process.stdout.write(formatTable(jobsOut));
+          if (nextCursor !== null) process.stderr.write(`jobgate: more jobs: --all, or --cursor ${nextCursor}\n`);
+        }
+      }),
+    );
+
+  addWaitOptions(
+    jobs
+      .command("wait")
+      .summary("long-poll a job until it finishes; the exit code says how it ended")
+      .description(
+        "Wait until the job succeeds or fails, by ETag long-poll (works behind proxies that break SSE).\n" +
+          "Network errors, 429 and 5xx are retried with backoff until --timeout: a server restart does not end the wait.",
+      )
+      .argument("[id]", "job id (default $JOBGATE_JOB_ID)"),
+  )
+    .addHelpText(
+      "after",
+      `\nExamples:\n  $ jobgate jobs wait job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK --timeout 30m\n  $ JOBGATE_JOB_ID=job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK jobgate jobs wait --quiet\n  $ jobgate jobs wait job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK --json | jq .result\n${ENVIRONMENT_HELP}\n${EXIT_HELP}\n`,
+    )
+    .action(runAction(async (signal, id: string | undefined, flags: WaitFlags) => waitOn("poll", signal, id, flags)));
+
+  addWaitOptions(
+    jobs
+      .command("watch")
+      .summary("follow a job live over SSE, with a progress bar")
+      .description(
+        "Follow the job over Server-Sent Events until it finishes, with a progress bar on a terminal.\n" +
+          "Falls back to the long-poll when no event arrives within --first-event-timeout (a buffering proxy) or the stream is cut.",
+      )
+      .argument("[id]", "job id (default $JOBGATE_JOB_ID)")
+      .option("--first-event-timeout <duration>", "fall back to long-poll when the stream is silent this long", `${FIRST_EVENT_TIMEOUT_MS / 1000}s`),
+  )
+    .addHelpText("after", `\nExamples:\n  $ jobgate jobs watch job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK\n  $ jobgate jobs watch --timeout 1h30m     # id from $JOBGATE_JOB_ID\n${ENVIRONMENT_HELP}\n${EXIT_HELP}\n`)
+    .action(runAction(async (signal, id: string | undefined, flags: WaitFlags) => waitOn("stream", signal, id, flags)));
+}
+
+export function addWaitOptions(command: Command): Command {
+  return addConnectionOptions(
+    command
+      .option("--timeout <duration>", "give up after this long (Go style: 90s, 30m, 1h30m); exit 3", DEFAULT_TIMEOUT)
+      .option("--json", "print the final job object as JSON on stdout")
+      .option("--quiet", "print nothing but errors"),
+  );
+}
+
+async function waitOn(mode: "poll" | "stream", signal: AbortSignal, idArg: string | undefined, flags: WaitFlags): Promise<ExitCode> {
+  const id = fromArgOrEnv(idArg, "JOBGATE_JOB_ID", "a job id");
+  const limitMs = timeoutMs(flags.timeout);
+  const firstEventTimeoutMs = flags.firstEventTimeout === undefined ? undefined : timeoutMs(flags.firstEventTimeout, "--first-event-timeout");
+  const client = new JobsClient(clientOptions(flags));
+  const reporter = new Reporter(reporterMode(flags));
+  return finishWait(
+    flags,
+    reporter,
+    followJob(client, id, { mode, timeoutMs: limitMs, signal, reporter, ...(firstEventTimeoutMs !== undefined ? { firstEventTimeoutMs } : {}) }),
+  );
+}
+
+/** Prints the outcome of a wait (the final job with --json) and passes errors on. */
+export async function finishWait(flags: OutputFlags, reporter: Reporter, waiting: Promise<Job>): Promise<ExitCode> {
+  try {
+    const job = await waiting;
+    if (flags.json === true) process.stdout.write(`${JSON.stringify(job)}\n`);
+    return EXIT.succeeded;
+  } catch (error) {
+    reporter.finish();
+    if (isJobFailedError(error) && flags.json === true) process.stdout.write(`${JSON.stringify(error.job)}\n`);
+    throw error;
+  } finally {
+    reporter.finish();
+  }
+}
+
+function listFilters(flags: ListFlags): { status?: JobStatus; resourceType?: string; limit?: number; cursor?: string } {
+  if (flags.status !== undefined && !(JOB_STATUSES as readonly string[]).includes(flags.status)) {
+    throw new ConfigError(`--status must be one of ${JOB_STATUSES.join(", ")}, got ${JSON.stringify(flags.status)}`);
+  }
+  if (flags.resourceType !== undefined && !/^[a-z][a-z0-9_]*$/.test(flags.resourceType)) {
+    throw new ConfigError(`--resource-type must be a lowercase identifier such as deployment or build, got ${JSON.stringify(flags.resourceType)}`);
+  }
+  let limit: number | undefined;
+  if (flags.limit !== undefined) {
+    limit = /^\d{1,3}$/.test(flags.limit) ? Number(flags.limit) : NaN;
+    if (!(limit >= 1 && limit <= 100)) throw new ConfigError(`--limit must be a whole number from 1 to 100, got ${JSON.stringify(flags.limit)}`);
+  }
+  return {
+    ...(flags.status !== undefined ? { status: flags.status as JobStatus } : {}),
+    ...(flags.resourceType !== undefined ? { resourceType: flags.resourceType } : {}),
+    ...(limit !== undefined ? { limit } : {}),
+    ...(flags.cursor !== undefined ? { cursor: flags.cursor } : {}),
+  };
+}

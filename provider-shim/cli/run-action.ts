@@ -1,0 +1,35 @@
+/**
+ * Runs a subcommand's action and turns what it throws into the exit code (exit-codes.ts)
+ * and one line on stderr. Ctrl-C aborts the action's signal and exits 130.
+ */
+import { errorLine, exitCodeOf, type ExitCode } from "./exit-codes.js";
+
+export type Action<Args extends unknown[]> = (signal: AbortSignal, ...args: Args) => Promise<ExitCode | void>;
+
+export function runAction<Args extends unknown[]>(action: Action<Args>): (...args: Args) => Promise<void> {
+  return async (...args: Args) => {
+    const controller = new AbortController();
+    const onSignal = (): void => {
+      controller.abort();
+      process.exitCode = 130;
+      setImmediate(() => process.exit(130));
+    };
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+    let code: ExitCode | void;
+    try {
+      code = await action(controller.signal, ...args);
+    } catch (error) {
+      if (controller.signal.aborted) return;
+      process.stderr.write(`${errorLine(error)}\n`);
+      code = exitCodeOf(error);
+    } finally {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    }
+    // Exit now rather than when idle keep-alive sockets close: a waiter's exit is its answer.
+    const exitCode = code ?? 0;
+    process.exitCode = exitCode;
+    process.stdout.write("", () => process.stderr.write("", () => process.exit(exitCode)));
+  };
+}
