@@ -29,6 +29,7 @@ import {
   TimeoutError,
   UnreachableError,
   isHttpError,
+  isJobFailedError,
   isJobgateError,
   isUnreachableError,
   type JobgateError,
@@ -153,15 +154,21 @@ const REQUEST_TIMEOUT = Symbol("request timeout");
 const DEADLINE = Symbol("deadline");
 
 export class JobsClient {
-  readonly options: NormalizedClientOptions;
+  // Private, so that logging or serializing a client can never show the token.
+  readonly #options: NormalizedClientOptions;
 
   constructor(options: JobsClientOptions) {
-    this.options = normalizeClientOptions(options);
+    this.#options = normalizeClientOptions(options);
+  }
+
+  /** The API this client talks to. */
+  get apiUrl(): string {
+    return this.#options.apiUrl;
   }
 
   /** One job; with `etag` a conditional GET, with `etag` and `waitS` a long-poll. */
   async getJob(id: string, options: GetJobOptions = {}): Promise<GetJobResult> {
-    return this.#getJob(id, options, this.options.retry.retries, Infinity, undefined);
+    return this.#getJob(id, options, this.#options.retry.retries, Infinity, undefined);
   }
 
   /** One page of jobs, newest first. */
@@ -175,9 +182,9 @@ export class JobsClient {
     const res = await this.#request({
       method: "GET",
       path: `/v1/jobs${qs === "" ? "" : `?${qs}`}`,
-      timeoutMs: this.options.requestTimeoutMs,
+      timeoutMs: this.#options.requestTimeoutMs,
       signal: filters.signal,
-      retries: this.options.retry.retries,
+      retries: this.#options.retry.retries,
       deadline: Infinity,
     });
     const body = res.json as { data?: unknown; next_cursor?: unknown } | undefined;
@@ -214,7 +221,7 @@ export class JobsClient {
     let etag: string | undefined;
     try {
       for (;;) {
-        const waitS = etag === undefined ? 0 : Math.max(1, Math.min(this.options.longPollS, Math.ceil((deadline - performance.now()) / 1000)));
+        const waitS = etag === undefined ? 0 : Math.max(1, Math.min(this.#options.longPollS, Math.ceil((deadline - performance.now()) / 1000)));
         const result = await this.#getJob(id, { etag, waitS, signal }, Infinity, deadline, tracker);
         if (result.notModified) continue;
         last = result.job;
@@ -225,7 +232,9 @@ export class JobsClient {
         if (etag === undefined) throw this.#noEtag(id);
       }
     } catch (error) {
-      if (timer.signal.aborted && options.signal?.aborted !== true) throw this.#deadlineError(id, timeoutMs, last, tracker);
+      if (!isJobFailedError(error) && timer.signal.aborted && options.signal?.aborted !== true) {
+        throw this.#deadlineError(id, timeoutMs, last, tracker);
+      }
       throw error;
     } finally {
       clearTimeout(handle);
@@ -245,7 +254,11 @@ export class JobsClient {
     return iterable;
   }
 
-  /** Invokes an operation that answers `202 Accepted` with a job (spec §6). */
+  /**
+   * Invokes an operation that answers `202 Accepted` with a job (spec §6). `body` is a
+   * JSON value (serialized here) or a string sent as it is; `path` must be a path on the
+   * API, never a full URL (the token goes only to `apiUrl`).
+   */
   async call(method: string, path: string, body?: unknown, options: CallOptions = {}): Promise<CallResult> {
     const verb = method.trim().toUpperCase();
     if (!/^[A-Z]{3,10}$/.test(verb)) throw new ConfigError(`method must be an HTTP method such as POST, got ${JSON.stringify(method)}`);
@@ -268,9 +281,9 @@ export class JobsClient {
       path,
       headers,
       ...(payload !== undefined ? { body: payload } : {}),
-      timeoutMs: this.options.requestTimeoutMs,
+      timeoutMs: this.#options.requestTimeoutMs,
       signal: options.signal,
-      retries: this.options.retry.retries,
+      retries: this.#options.retry.retries,
       deadline: Infinity,
     });
     const data = (res.json as { data?: unknown } | undefined)?.data;
@@ -289,7 +302,7 @@ export class JobsClient {
     const holdUntil = performance.now() + waitS * 1000;
     for (;;) {
       const started = performance.now();
-      const askS = Math.min(this.options.longPollS, Math.ceil((holdUntil - started) / 1000));
+      const askS = Math.min(this.#options.longPollS, Math.ceil((holdUntil - started) / 1000));
       const headers: Record<string, string> = {};
       if (etag !== undefined) headers["If-None-Match"] = etag;
       if (etag !== undefined && askS > 0) headers.Prefer = `wait=${askS}`;
@@ -297,7 +310,7 @@ export class JobsClient {
         method: "GET",
         path,
         headers,
-        timeoutMs: askS > 0 ? askS * 1000 + LONG_POLL_GRACE_MS : this.options.requestTimeoutMs,
+        timeoutMs: askS > 0 ? askS * 1000 + LONG_POLL_GRACE_MS : this.#options.requestTimeoutMs,
         signal: options.signal,
         retries,
         deadline,
@@ -306,6 +319,7 @@ export class JobsClient {
       const newEtag = res.headers.get("etag") ?? undefined;
       if (res.status !== 304) {
         const job = this.#checkJob((res.json as { data?: unknown } | undefined)?.data, res, `GET ${path}`);
+        if (job.id !== id) throw this.#invalidResponse(res, `GET ${path}`, `expected job ${id}, got ${JSON.stringify(job.id)}`);
         // A proxy that drops If-None-Match answers 200 with the same state: unchanged, not news.
         if (etag === undefined || newEtag === undefined || !sameEtag(newEtag, etag)) return { notModified: false, job, etag: newEtag };
       }
@@ -340,7 +354,7 @@ export class JobsClient {
           method: "GET",
           path,
           headers,
-          timeoutMs: this.options.requestTimeoutMs,
+          timeoutMs: this.#options.requestTimeoutMs,
           signal,
           retries: reconnect ? Infinity : 0,
           deadline: Infinity,
@@ -394,14 +408,14 @@ export class JobsClient {
       if (!reconnect) throw new UnreachableError(cause === undefined ? message : `${message}: ${this.#describe(cause)}`, { cause });
       cuts++;
       // The server's `retry:` is honoured (within reason); repeated cuts back off on top of it.
-      const delay = Math.max(Math.min(retryMs, MAX_RETRY_AFTER_MS), cuts > 1 ? backoffDelayMs(cuts - 1, this.options.retry) : 0);
+      const delay = Math.max(Math.min(retryMs, MAX_RETRY_AFTER_MS), cuts > 1 ? backoffDelayMs(cuts - 1, this.#options.retry) : 0);
       await abortableSleep(delay, options.signal);
     }
   }
 
   /** One logical request: attempts with retries, each with its own timeout. */
   async #request(exchange: Exchange): Promise<ApiResponse> {
-    const { retry } = this.options;
+    const { retry } = this.#options;
     try {
       const response = await pRetry(() => this.#attempt(exchange), {
         retries: exchange.retries,
@@ -430,26 +444,29 @@ export class JobsClient {
   }
 
   async #attempt(exchange: Exchange): Promise<ApiResponse> {
-    const url = this.options.apiUrl + exchange.path;
+    const url = this.#options.apiUrl + exchange.path;
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(REQUEST_TIMEOUT), exchange.timeoutMs);
     const signal = exchange.signal === undefined ? timeout.signal : AbortSignal.any([exchange.signal, timeout.signal]);
     try {
       let response: Response;
       try {
-        response = await this.options.fetch(url, {
+        response = await this.#options.fetch(url, {
           method: exchange.method,
           headers: {
-            Authorization: `Bearer ${this.options.token}`,
-            "Forge-Version": this.options.forgeVersion,
-            "User-Agent": this.options.userAgent,
+            Authorization: `Bearer ${this.#options.token}`,
+            "Forge-Version": this.#options.forgeVersion,
+            "User-Agent": this.#options.userAgent,
             Accept: "application/json",
             ...exchange.headers,
           },
           ...(exchange.body !== undefined ? { body: exchange.body } : {}),
+          // A redirect is reported, never followed: the token goes to apiUrl and nowhere else.
+          redirect: "manual",
           signal,
         });
       } catch (error) {
+        if (exchange.signal?.aborted) throw exchange.signal.reason;
         throw this.#networkError(exchange, error, timeout.signal.aborted);
       }
       if (exchange.stream === true && response.status === 200) return { status: 200, headers: response.headers, json: undefined, response };
@@ -457,6 +474,7 @@ export class JobsClient {
       try {
         text = await response.text();
       } catch (error) {
+        if (exchange.signal?.aborted) throw exchange.signal.reason;
         throw this.#networkError(exchange, error, timeout.signal.aborted);
       }
       let json: unknown;
@@ -475,9 +493,8 @@ export class JobsClient {
     }
   }
 
-  #networkError(exchange: Exchange, error: unknown, timedOut: boolean): JobgateError {
-    if (exchange.signal?.aborted) return exchange.signal.reason as JobgateError; // rethrown as the caller's reason upstream
-    const what = `${exchange.method} ${this.options.apiUrl}${exchange.path.split("?")[0]}`;
+  #networkError(exchange: Exchange, error: unknown, timedOut: boolean): UnreachableError {
+    const what = `${exchange.method} ${this.#options.apiUrl}${exchange.path.split("?")[0]}`;
     if (timedOut) return new UnreachableError(`${what}: no answer within ${formatDuration(exchange.timeoutMs)}`, { cause: error });
     return new UnreachableError(`${what}: ${this.#describe(error)}`, { cause: error });
   }
@@ -488,7 +505,12 @@ export class JobsClient {
     const detail = typeof body?.error?.message === "string" ? body.error.message : res.response.statusText || "no details";
     const requestId = res.headers.get("x-request-id") ?? (typeof body?.request_id === "string" ? body.request_id : undefined);
     const details = { status: res.status, code, requestId, retryAfterMs: parseRetryAfterMs(res.headers.get("retry-after")), apiMessage: this.#redact(detail) };
-    const message = this.#redact(`${exchange.method} ${exchange.path.split("?")[0]}: ${res.status} ${code}: ${detail}`);
+    const location = res.headers.get("location");
+    const message = this.#redact(
+      res.status >= 300 && res.status < 400
+        ? `${exchange.method} ${exchange.path.split("?")[0]}: ${res.status} redirect to ${location ?? "(no Location)"}; redirects are not followed: set apiUrl (JOBGATE_API_URL) to the API's final address`
+        : `${exchange.method} ${exchange.path.split("?")[0]}: ${res.status} ${code}: ${detail}`,
+    );
     if (res.status === 401 || res.status === 403) return new AuthError(message, details);
     if (res.status === 404) return new NotFoundError(message, details);
     return new HttpError(message, details);
@@ -496,7 +518,7 @@ export class JobsClient {
 
   #giveUp(exchange: Exchange, last: JobgateError, attempts: number): UnreachableError {
     return new UnreachableError(
-      `${this.options.apiUrl} could not be reached after ${attempts} attempt${attempts === 1 ? "" : "s"} (${exchange.method} ${exchange.path.split("?")[0]}): ${last.message}`,
+      `${this.#options.apiUrl} could not be reached after ${attempts} attempt${attempts === 1 ? "" : "s"} (${exchange.method} ${exchange.path.split("?")[0]}): ${last.message}`,
       { cause: last },
     );
   }
@@ -504,7 +526,7 @@ export class JobsClient {
   #deadlineError(id: string, timeoutMs: number, last: Job | undefined, tracker: FailureTracker): JobgateError {
     if (tracker.failing !== undefined) {
       return new UnreachableError(
-        `${this.options.apiUrl} was unreachable when the ${formatDuration(timeoutMs)} timeout passed waiting for ${id}: ${tracker.failing.message}` +
+        `${this.#options.apiUrl} was unreachable when the ${formatDuration(timeoutMs)} timeout passed waiting for ${id}: ${tracker.failing.message}` +
           (last === undefined ? "" : `; last state: ${describeJob(last)}`),
         { cause: tracker.failing },
       );
@@ -557,7 +579,7 @@ export class JobsClient {
   }
 
   #redact(text: string): string {
-    return text.split(this.options.token).join("[token]");
+    return text.split(this.#options.token).join("[token]");
   }
 }
 

@@ -2,6 +2,7 @@
  * A network outage in the middle of `jobgate jobs wait` (a TCP relay cut and restored)
  * does not end the wait; one that outlasts --timeout exits 6.
  */
+import { MemoryJobStore } from "../proxy/store/memory.js";
 import { TOKENS } from "./helpers/keys.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 import { allOutput, assertBuilt, startCli, startRelay, until, type Relay } from "./cli-harness.js";
@@ -41,6 +42,31 @@ test("an outage of a few seconds mid-wait does not end it; the wait then sees th
   expect(result.code).toBe(0);
   expect(result.stderr).toMatch(/ECONNREFUSED|socket|other side closed|fetch failed/);
   expect(result.stderr).toContain(`jobgate: ${job.id} succeeded 100%`);
+});
+
+test("a server restart mid-wait does not end it (the jobs outlive the process in a shared store)", async () => {
+  const store = new MemoryJobStore();
+  let first: TestServer | undefined = await startTestServer({ maxWaitS: 60, shutdownGraceMs: 1000 }, { store });
+  const port = first.server.port;
+  let second: TestServer | undefined;
+  try {
+    const job = await first.publish();
+    const cli = startCli(["jobs", "wait", job.id, "--timeout", "2m"], { JOBGATE_API_URL: first.url, JOBGATE_TOKEN: TOKENS.all });
+    await cli.waitForStderr(/queued 0%/);
+    await until(() => first!.server.metrics.heldLongPolls === 1, "the wait's long-poll to be held");
+    await first.close(); // answers the held poll, then stops listening
+    first = undefined;
+    await store.update(job.id, () => ({ status: "running", progress: 0.5 }));
+    second = await startTestServer({ port, maxWaitS: 60 }, { store });
+    await cli.waitForStderr(/running 50%/);
+    await until(() => second!.server.metrics.heldLongPolls === 1, "the wait to hold on the new server");
+    await second.patch(job.id, { status: "succeeded" });
+    const result = await cli.done;
+    expect(result.code).toBe(0);
+  } finally {
+    await first?.close();
+    await second?.close();
+  }
 });
 
 test("an outage that outlasts --timeout exits 6 (unreachable), naming the last state", async () => {

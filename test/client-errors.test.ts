@@ -2,6 +2,7 @@
  * The error tree and the options: classes, names, causes, cross-realm guards, messages
  * that name the option, and a token that never shows in a message.
  */
+import { inspect } from "node:util";
 import { runInNewContext } from "node:vm";
 import nock from "nock";
 import { JobsClient } from "../client/client.js";
@@ -96,6 +97,13 @@ describe("the token never shows", () => {
     expect(isAuthError(error)).toBe(true);
     expect((error as Error).message).toBe("GET /v1/jobs/job_1: 401 unauthenticated: token [token] is not valid");
     expect(JSON.stringify(error)).not.toContain(TOKEN);
+  });
+
+  test("nor when a client is logged or serialized", () => {
+    const client = new JobsClient({ apiUrl: "http://api.test", token: TOKEN });
+    expect(JSON.stringify(client)).not.toContain(TOKEN);
+    expect(inspect(client, { showHidden: true, depth: 5 })).not.toContain(TOKEN);
+    expect(client.apiUrl).toBe("http://api.test");
   });
 
   test("an apiUrl with credentials is refused before anything is sent", () => {

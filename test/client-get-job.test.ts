@@ -4,6 +4,7 @@
  */
 import nock from "nock";
 import { JobsClient } from "../client/client.js";
+import { isJobFailedError, isTimeoutError, type JobFailedError, type TimeoutError } from "../client/errors.js";
 import type { Job } from "../client/types.js";
 
 const API = "http://api.test";
@@ -106,9 +107,30 @@ test("waitForJob re-polls at once after a change, and reports every state", asyn
 
 test("a caller's abort ends a wait with the caller's reason", async () => {
   nock(API).get("/v1/jobs/job_1").reply(200, envelope(job(1)), { ETag: '"w/job-1"' });
-  nock(API).get("/v1/jobs/job_1").delay(2_000).reply(304, "");
+  nock(API).get("/v1/jobs/job_1").delay(1_000).reply(304, "");
   const controller = new AbortController();
   const waiting = client().waitForJob("job_1", { signal: controller.signal });
   setTimeout(() => controller.abort(new Error("stop it")), 100);
   await expect(waiting).rejects.toThrow("stop it");
+});
+
+test("waitForJob throws JobFailedError carrying the job's error", async () => {
+  const failed = { ...job(2, "failed"), error: { code: "deploy_failed", message: "quota exceeded" } };
+  nock(API).get("/v1/jobs/job_1").reply(200, envelope(job(1)), { ETag: '"w/job-1"' });
+  nock(API).get("/v1/jobs/job_1").reply(200, envelope(failed), { ETag: '"w/job-2"' });
+  const error = await client().waitForJob("job_1").catch((e: unknown) => e);
+  expect(isJobFailedError(error)).toBe(true);
+  expect((error as JobFailedError).jobError).toEqual({ code: "deploy_failed", message: "quota exceeded" });
+  expect((error as Error).message).toBe("job job_1 failed: deploy_failed: quota exceeded");
+});
+
+test("waitForJob throws TimeoutError with the last state when the deadline passes during a hold", async () => {
+  nock(API).get("/v1/jobs/job_1").reply(200, envelope(job(3)), { ETag: '"w/job-3"' });
+  nock(API).get("/v1/jobs/job_1").delay(1_000).reply(304, "", { ETag: '"w/job-3"' });
+  const started = performance.now();
+  const error = await client().waitForJob("job_1", { timeout: "300ms" }).catch((e: unknown) => e);
+  expect(isTimeoutError(error)).toBe(true);
+  expect((error as TimeoutError).lastJob).toEqual(job(3));
+  expect((error as Error).message).toBe("timed out after 300ms waiting for job_1; last state: running 30%");
+  expect(performance.now() - started).toBeLessThan(3_000);
 });

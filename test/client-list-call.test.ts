@@ -83,3 +83,20 @@ test("an answer that is not a job envelope is an invalid_response HttpError", as
   const error = await client().call("POST", "/v1/x").catch((e: unknown) => e);
   expect(isHttpError(error) && error.code).toBe("invalid_response");
 });
+
+test("a redirect is reported, never followed (the token stays with apiUrl)", async () => {
+  const elsewhere = nock("http://elsewhere.test").get("/v1/jobs/job_1").reply(200, {});
+  nock(API).get("/v1/jobs/job_1").reply(301, "", { Location: "http://elsewhere.test/v1/jobs/job_1" });
+  const error = await client().getJob("job_1").catch((e: unknown) => e);
+  expect(isHttpError(error) && error.status).toBe(301);
+  expect((error as Error).message).toBe(
+    "GET /v1/jobs/job_1: 301 redirect to http://elsewhere.test/v1/jobs/job_1; redirects are not followed: set apiUrl (JOBGATE_API_URL) to the API's final address",
+  );
+  expect(elsewhere.isDone()).toBe(false);
+});
+
+test("an answer about another job than the one asked for is refused", async () => {
+  nock(API).get("/v1/jobs/job_1").reply(200, { data: job(2) }, { ETag: '"w/job-1"' });
+  const error = await client().getJob("job_1").catch((e: unknown) => e);
+  expect(isHttpError(error) && error.code).toBe("invalid_response");
+});

@@ -164,6 +164,7 @@ async function waitOn(mode: "poll" | "stream", signal: AbortSignal, idArg: strin
 export async function finishWait(flags: OutputFlags, reporter: Reporter, waiting: Promise<Job>): Promise<ExitCode> {
   try {
     const job = await waiting;
+    reporter.finish(); // the status line ends before anything else reaches the terminal
     if (flags.json === true) process.stdout.write(`${JSON.stringify(job)}\n`);
     return EXIT.succeeded;
   } catch (error) {
