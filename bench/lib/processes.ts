@@ -27,6 +27,11 @@ export function startJobgateCli(extraArgs: readonly string[] = [], nodeArgs: rea
   return startServerProcess("jobgate", [...nodeArgs, CLI, "serve", "--keys", KEYS_FILE, "--port", "0", "--log-level", "warn", ...extraArgs]);
 }
 
+/** `jobgate serve --upstream URL` (proxy mode, the real CLI), on an ephemeral port. */
+export function startJobgateProxy(upstreamUrl: string, extraArgs: readonly string[] = []): Promise<ServerProcess> {
+  return startServerProcess("jobgate(proxy)", [CLI, "serve", "--upstream", upstreamUrl, "--port", "0", "--log-level", "warn", ...extraArgs]);
+}
+
 /** jobgate in-process via startServer (for options the CLI does not expose). */
 export function startJobgateHost(options: Record<string, unknown>, nodeArgs: readonly string[] = []): Promise<ServerProcess> {
   return startServerProcess("jobgate(host)", [...nodeArgs, benchScript("servers/jobgate-host"), JSON.stringify({ keysFile: KEYS_FILE, ...options })]);
