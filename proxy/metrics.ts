@@ -30,23 +30,8 @@ export class ServerMetrics {
         }
       },
     });
-    const self = this;
-    new Gauge({
-      name: "jobgate_long_polls_held",
-      help: "Long-poll requests currently held open.",
-      registers: [this.registry],
-      collect() {
-        this.set(self.heldLongPolls);
-      },
-    });
-    new Gauge({
-      name: "jobgate_streams_open",
-      help: "SSE streams currently open.",
-      registers: [this.registry],
-      collect() {
-        this.set(self.openStreams);
-      },
-    });
+    sampledGauge(this.registry, "jobgate_long_polls_held", "Long-poll requests currently held open.", () => this.heldLongPolls);
+    sampledGauge(this.registry, "jobgate_streams_open", "SSE streams currently open.", () => this.openStreams);
     new Gauge({
       name: "jobgate_jobs",
       help: "Jobs held (in the store, or in proxy mode's cache), by status.",
@@ -63,4 +48,16 @@ export class ServerMetrics {
     if (byStatus === undefined) this.requestCounts.set(route, (byStatus = new Map()));
     byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
   }
+}
+
+/** A gauge read at scrape time (nothing to update on the request path). */
+export function sampledGauge(registry: Registry, name: string, help: string, read: () => number): void {
+  new Gauge({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.set(read());
+    },
+  });
 }

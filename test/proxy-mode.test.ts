@@ -66,6 +66,11 @@ test("many pollers on one job cost the upstream a small constant number of reque
       const base = proxy.server.metrics.heldLongPolls;
       const polls = Array.from({ length: pollers }, () => longPoll(proxy, job.id, etag));
       await untilHeld(proxy, base + pollers);
+      if (change === 1) {
+        const metrics = (await proxy.request("/metrics", { token: null })).text;
+        expect(metrics).toContain(`jobgate_upstream_pollers_per_watch_max ${pollers}`);
+        expect(metrics).toMatch(/jobgate_upstream_watches [1-9]/);
+      }
       await upstream.patch(job.id, { status: "running", progress: change / 4 });
       const answers = await Promise.all(polls);
       expect(answers.every((res) => res.status === 200 && res.json.data.progress === change / 4)).toBe(true);

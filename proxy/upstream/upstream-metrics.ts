@@ -1,6 +1,6 @@
-import { Counter, Gauge } from "prom-client";
+import { Counter } from "prom-client";
 import type { FetchLike } from "../../client/options.js";
-import type { ServerMetrics } from "../metrics.js";
+import { sampledGauge, type ServerMetrics } from "../metrics.js";
 
 /** What proxy mode asks of the upstream, by purpose. */
 export type UpstreamRequestKind = "access_check" | "watch_stream" | "watch_poll" | "list";
@@ -28,19 +28,9 @@ export class UpstreamMetrics {
       labelNames: ["source"] as const,
       registers,
     });
-    const gauge = (name: string, help: string, pick: (stats: ReturnType<typeof watchStats>) => number): void => {
-      new Gauge({
-        name,
-        help,
-        registers,
-        collect() {
-          this.set(pick(watchStats()));
-        },
-      });
-    };
-    gauge("jobgate_upstream_watches", "Upstream watches running (one per job with local interest).", (s) => s.watches);
-    gauge("jobgate_upstream_pollers", "Local long-polls and streams held on watched jobs.", (s) => s.pollers);
-    gauge("jobgate_upstream_pollers_per_watch_max", "Most local pollers on any one watch.", (s) => s.maxPollersPerWatch);
+    sampledGauge(server.registry, "jobgate_upstream_watches", "Upstream watches running (one per job with local interest).", () => watchStats().watches);
+    sampledGauge(server.registry, "jobgate_upstream_pollers", "Local long-polls and streams held on watched jobs.", () => watchStats().pollers);
+    sampledGauge(server.registry, "jobgate_upstream_pollers_per_watch_max", "Most local pollers on any one watch.", () => watchStats().maxPollersPerWatch);
   }
 
   /** A fetch that counts each request under `kind`. */
