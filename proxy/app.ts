@@ -9,6 +9,7 @@
  */
 import express, { type ErrorRequestHandler, type RequestHandler, type Router } from "express";
 import type { Logger } from "pino";
+import { logRequest } from "./access-log.js";
 import { ApiError, sendError } from "./api-error.js";
 import { locals } from "./express-helpers.js";
 import type { Lifecycle } from "./lifecycle.js";
@@ -69,9 +70,7 @@ function requestContext(deps: AppDeps): RequestHandler {
       const route = req.route === undefined ? "unmatched" : `${req.method} ${req.route.path as string}`;
       const status = res.writableFinished ? res.statusCode : 499;
       deps.metrics.countRequest(route, status);
-      if (deps.logger.isLevelEnabled("debug")) {
-        deps.logger.debug({ request_id: requestId, method: req.method, route, status, ms: Math.round(performance.now() - started) }, "request");
-      }
+      logRequest(deps.logger, requestId, req.method, route, status, started);
     });
     next(versionError);
   };

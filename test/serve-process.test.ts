@@ -45,8 +45,8 @@ test("missing keys and bad flags are usage errors that say what was expected", (
   expect(badWait.stderr).toContain('--max-wait: "60" is not a duration; expected a number with a unit, such as 90s, 30m or 1h30m');
 });
 
-test("serves with the development keys, logs JSON with request ids and no token, and shuts down on SIGTERM", async () => {
-  const server = serve(["--keys", writeTestKeysFile(), "--log-level", "debug"]);
+test("serves with the development keys, logs a JSON line per request with its id and never a token, and shuts down on SIGTERM", async () => {
+  const server = serve(["--keys", writeTestKeysFile()]);
   const url = await server.url;
   expect(server.stderr()).toContain("Try it");
   const publish = await fetch(`${url}/internal/v1/jobs`, {
@@ -70,7 +70,8 @@ test("serves with the development keys, logs JSON with request ids and no token,
   const requests = lines.filter((line) => line.msg === "request");
   expect(requests.length).toBeGreaterThanOrEqual(2);
   for (const line of requests) expect(line.request_id).toMatch(/^req_/);
-  expect(requests.some((line) => line.status === 401)).toBe(true);
+  expect(requests.some((line) => line.status === 401 && line.route === "GET /v1/jobs")).toBe(true);
+  expect(requests.some((line) => line.status === 200 && line.route === "GET /v1/jobs/:jobID")).toBe(true);
   for (const token of [...Object.values(TOKENS), "mfk_wrong_token_value"]) {
     expect(server.stdout()).not.toContain(token);
     expect(server.stderr()).not.toContain(token);

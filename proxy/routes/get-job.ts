@@ -18,6 +18,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
+import { logRequest } from "../access-log.js";
 import { ApiError, sendError } from "../api-error.js";
 import { etagOf, ifNoneMatchMatches } from "../etag.js";
 import type { JobSource, JobView } from "../job-source.js";
@@ -53,7 +54,12 @@ export function createGetJobHandler(deps: GetJobDeps): GetJobHandler {
 
   const pollHint = (): string => String(pollHintSeconds(options.pollHintS, metrics.heldLongPolls + metrics.openStreams));
 
-  const finish = (res: ServerResponse, status: 200 | 304, view: JobView, requestId: string): void => {
+  const record = (req: IncomingMessage, status: number, requestId: string, startedMs: number): void => {
+    metrics.countRequest(GET_JOB_ROUTE, status);
+    logRequest(logger, requestId, req.method, GET_JOB_ROUTE, status, startedMs);
+  };
+
+  const finish = (req: IncomingMessage, res: ServerResponse, status: 200 | 304, view: JobView, requestId: string, startedMs: number): void => {
     res.statusCode = status;
     res.setHeader("ETag", etagOf(view.version));
     res.setHeader("Cache-Control", "private, no-cache");
@@ -66,7 +72,7 @@ export function createGetJobHandler(deps: GetJobDeps): GetJobHandler {
       res.setHeader("Content-Length", Buffer.byteLength(body));
       res.end(body);
     }
-    metrics.countRequest(GET_JOB_ROUTE, status);
+    record(req, status, requestId, startedMs);
   };
 
   const hold = async (req: IncomingMessage, res: ServerResponse, jobId: string, view: JobView, waitS: number): Promise<HoldOutcome> => {
@@ -91,6 +97,7 @@ export function createGetJobHandler(deps: GetJobDeps): GetJobHandler {
   };
 
   return async function getJob(req, res, jobId, waitQuery) {
+    const startedMs = performance.now();
     const { requestId, versionError } = stampRequest(req, res);
     res.setHeader("Vary", "Prefer");
     try {
@@ -99,33 +106,33 @@ export function createGetJobHandler(deps: GetJobDeps): GetJobHandler {
       const requestedWait = requestedWaitSeconds(waitQuery, req.headers.prefer);
       const ifNoneMatch = req.headers["if-none-match"];
       if (ifNoneMatch === undefined || !ifNoneMatchMatches(ifNoneMatch, etagOf(view.version))) {
-        return finish(res, 200, view, requestId);
+        return finish(req, res, 200, view, requestId, startedMs);
       }
       const waitS = Math.min(requestedWait ?? 0, options.maxWaitS);
-      if (waitS === 0 || view.terminal || lifecycle.isDraining) return finish(res, 304, view, requestId);
+      if (waitS === 0 || view.terminal || lifecycle.isDraining) return finish(req, res, 304, view, requestId, startedMs);
 
       res.setHeader("Preference-Applied", `wait=${waitS}`);
       const outcome = await hold(req, res, jobId, view, waitS);
       switch (outcome) {
         case "client-gone":
-          return metrics.countRequest(GET_JOB_ROUTE, 499);
+          return record(req, 499, requestId, startedMs);
         case "timeout":
           source.vouch(jobId, view);
-          return finish(res, 304, view, requestId);
+          return finish(req, res, 304, view, requestId, startedMs);
         case "gone":
           throw new ApiError("not_found", `job ${jobId} not found`);
         case "shutdown":
           res.setHeader("Connection", "close");
-          return finish(res, 200, view, requestId);
+          return finish(req, res, 200, view, requestId, startedMs);
         default:
-          return finish(res, 200, outcome, requestId);
+          return finish(req, res, 200, outcome, requestId, startedMs);
       }
     } catch (error) {
-      if (res.destroyed) return metrics.countRequest(GET_JOB_ROUTE, 499);
+      if (res.destroyed) return record(req, 499, requestId, startedMs);
       const apiError = error instanceof ApiError ? error : new ApiError("internal", "internal error; the request id identifies it in the server's logs");
       if (!(error instanceof ApiError)) logger.error({ err: error, request_id: requestId, route: GET_JOB_ROUTE }, "unhandled error");
       sendError(res, apiError, requestId);
-      metrics.countRequest(GET_JOB_ROUTE, apiError.status);
+      record(req, apiError.status, requestId, startedMs);
     }
   };
 }
