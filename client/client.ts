@@ -36,7 +36,7 @@ import {
 } from "./errors.js";
 import { LONG_POLL_GRACE_MS, normalizeClientOptions, type JobsClientOptions, type NormalizedClientOptions } from "./options.js";
 import { SseParser } from "./sse-parser.js";
-import { JOB_STATUSES, isTerminal, type Job, type JobStatus } from "./types.js";
+import { JOB_STATUSES, isIdentifier, isTerminal, looksLikeJob, type Job, type JobStatus } from "./types.js";
 
 /** Shortest gap between two polls that both came back unchanged. */
 export const MIN_POLL_INTERVAL_MS = 1_000;
@@ -292,7 +292,7 @@ export class JobsClient {
   }
 
   async #getJob(id: string, options: GetJobOptions, retries: number, deadline: number, tracker: FailureTracker | undefined): Promise<GetJobResult> {
-    if (typeof id !== "string" || !/^[A-Za-z0-9_.:-]{1,128}$/.test(id)) {
+    if (!isIdentifier(id)) {
       throw new ConfigError(`job id must be an id such as job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK, got ${JSON.stringify(id)}`);
     }
     const path = `/v1/jobs/${id}`;
@@ -334,7 +334,7 @@ export class JobsClient {
   }
 
   async *#stream(id: string, options: StreamJobOptions, state: { lastEventId: string | undefined }): AsyncGenerator<Job, void, undefined> {
-    if (typeof id !== "string" || !/^[A-Za-z0-9_.:-]{1,128}$/.test(id)) {
+    if (!isIdentifier(id)) {
       throw new ConfigError(`job id must be an id such as job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK, got ${JSON.stringify(id)}`);
     }
     const path = `/v1/jobs/${id}/stream`;
@@ -538,11 +538,8 @@ export class JobsClient {
   }
 
   #checkJob(value: unknown, res: ApiResponse, what: string): Job {
-    const job = value as Partial<Job> | undefined;
-    if (typeof job !== "object" || job === null || typeof job.id !== "string" || !JOB_STATUSES.includes(job.status as JobStatus)) {
-      throw this.#invalidResponse(res, what, "expected a job envelope { data: { id, status, … } }");
-    }
-    return job as Job;
+    if (!looksLikeJob(value)) throw this.#invalidResponse(res, what, "expected a job envelope { data: { id, status, … } }");
+    return value;
   }
 
   #parseEventJob(data: string, res: ApiResponse, path: string): Job {

@@ -22,8 +22,16 @@ export interface SseParserHandlers {
   onComment?(text: string): void;
 }
 
+/** Bound on an unfinished line plus an undispatched event: a job state is a few hundred bytes. */
+export const MAX_PENDING_CHARS = 4 * 1024 * 1024;
+
+export class SseLimitError extends Error {
+  override name = "SseLimitError";
+}
+
 export class SseParser {
   #buffer = "";
+  #dataChars = 0;
   #sawFirstChunk = false;
   #trailingCr = false;
   #data: string[] = [];
@@ -43,7 +51,9 @@ export class SseParser {
   }
 
   push(chunk: string): void {
-    if (!this.#sawFirstChunk && chunk.length > 0) {
+    // A decoder holding back half a character yields "": it must not end a pending CR.
+    if (chunk.length === 0) return;
+    if (!this.#sawFirstChunk) {
       this.#sawFirstChunk = true;
       if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
     }
@@ -68,6 +78,9 @@ export class SseParser {
       this.#line(line);
     }
     this.#buffer = this.#buffer.slice(start);
+    if (this.#buffer.length + this.#dataChars > MAX_PENDING_CHARS) {
+      throw new SseLimitError(`an SSE event or line grew past ${MAX_PENDING_CHARS} characters; this is not a job stream`);
+    }
   }
 
   /** The stream ended: an event not terminated by a blank line is discarded, per spec. */
@@ -89,6 +102,7 @@ export class SseParser {
         break;
       case "data":
         this.#data.push(value);
+        this.#dataChars += value.length;
         this.#hasData = true;
         break;
       case "id":
@@ -110,6 +124,7 @@ export class SseParser {
 
   #resetEvent(): void {
     this.#data = [];
+    this.#dataChars = 0;
     this.#hasData = false;
     this.#eventType = "";
   }

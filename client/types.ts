@@ -31,6 +31,22 @@ export interface Job {
   links: { self: string; stream: string };
 }
 
+const IDENTIFIER = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+/**
+ * An id as the API spells them (jobs, accounts, teams, sites, environments): 1–128 of
+ * letters, digits and `_ . : -`, and never a path dot-segment, so it is safe in a URL path.
+ */
+export function isIdentifier(value: unknown): value is string {
+  return typeof value === "string" && IDENTIFIER.test(value) && value !== "." && value !== "..";
+}
+
+/** True for something shaped like a job object: an id and a known status (what a waiter relies on). */
+export function looksLikeJob(value: unknown): value is Job {
+  const job = value as Partial<Job> | null | undefined;
+  return typeof job === "object" && job !== null && typeof job.id === "string" && JOB_STATUSES.includes(job.status as JobStatus);
+}
+
 export function isTerminal(status: JobStatus): boolean {
   return status === "succeeded" || status === "failed";
 }

@@ -86,6 +86,8 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
 
 function toApiError(error: unknown, logger: Logger, requestId: string, path: string): ApiError {
   if (error instanceof ApiError) return error;
+  // Express could not decode a path parameter (e.g. %ZZ): the path names nothing.
+  if (error instanceof URIError) return new ApiError("not_found", `no route for ${path}: the path is not valid percent-encoding`);
   const type = (error as { type?: unknown } | null)?.type;
   if (type === "entity.too.large") return new ApiError("payload_too_large", `the body is larger than ${MAX_BODY.replace("mb", " MiB")}`);
   if (type === "entity.parse.failed") return new ApiError("invalid_request", "the body is not valid JSON");

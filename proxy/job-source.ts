@@ -27,8 +27,9 @@ export interface JobSource {
    */
   waitForChange(req: IncomingMessage, jobId: string, version: number, signal: AbortSignal): Promise<JobView | undefined>;
   /**
-   * Called before a held request that saw no change answers 304: throws (503) when the
-   * source cannot vouch that the state is still current.
+   * Called when a held request saw no change, before it answers: the state to answer
+   * with (`view` itself for a 304, or a newer one), after making sure the caller may
+   * still see it. Throws like `read` — a 503 when the source cannot vouch for the state.
    */
-  vouch(jobId: string, view: JobView): void;
+  confirm(req: IncomingMessage, jobId: string, view: JobView): Promise<JobView>;
 }

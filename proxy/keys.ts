@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { isIdentifier } from "../client/types.js";
 
 /**
  * The keys file of spec §1 and the lookup of a bearer token in it.
@@ -28,7 +29,6 @@ export class KeysFileError extends Error {
 }
 
 const HEX_64 = /^[0-9a-f]{64}$/;
-const ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 const ENTRY_FIELDS = new Set(["token", "token_sha256", "account", "scopes", "team_id", "site_id", "name"]);
 
 export function sha256(token: string): Buffer {
@@ -66,8 +66,9 @@ export class KeyRing {
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
-    } catch (error) {
-      throw new KeysFileError(`--keys ${path}: not valid JSON (${(error as Error).message})`);
+    } catch {
+      // Never the parser's message: it quotes the text around the fault, which may be a token.
+      throw new KeysFileError(`--keys ${path}: not valid JSON; check its quotes, commas and brackets`);
     }
     return KeyRing.fromJson(parsed, path);
   }
@@ -105,19 +106,21 @@ function parseEntry(raw: unknown, fail: (message: string) => never): KeyEntry {
   let digest: Buffer;
   if (hasToken) {
     if (typeof entry.token !== "string" || entry.token.length < 8) fail(`"token" must be a string of at least 8 characters`);
+    // A bearer token never contains white space; one that did could never match.
+    if (/\s/.test(entry.token as string)) fail(`"token" must not contain spaces or line breaks`);
     digest = sha256(entry.token as string);
   } else {
     if (typeof entry.token_sha256 !== "string" || !HEX_64.test(entry.token_sha256)) fail(`"token_sha256" must be 64 lowercase hex characters`);
     digest = Buffer.from(entry.token_sha256 as string, "hex");
   }
-  if (typeof entry.account !== "string" || !ID_PATTERN.test(entry.account)) fail(`"account" must be a non-empty identifier string`);
+  if (!isIdentifier(entry.account)) fail(`"account" must be a non-empty identifier string`);
   if (!Array.isArray(entry.scopes) || entry.scopes.some((scope) => typeof scope !== "string")) fail(`"scopes" must be an array of strings`);
   const scopes = entry.scopes as string[];
   for (const scope of scopes) {
     if (!(SCOPES as readonly string[]).includes(scope)) fail(`"scopes": unknown scope ${JSON.stringify(scope)} (expected one of ${SCOPES.join(", ")})`);
   }
   for (const pin of ["team_id", "site_id"] as const) {
-    if (entry[pin] !== undefined && (typeof entry[pin] !== "string" || !ID_PATTERN.test(entry[pin] as string))) {
+    if (entry[pin] !== undefined && !isIdentifier(entry[pin])) {
       fail(`"${pin}" must be a non-empty identifier string when present`);
     }
   }
@@ -139,3 +142,4 @@ export function bearerToken(authorization: string | undefined): string | undefin
   const token = authorization.slice(7).trim();
   return token === "" ? undefined : token;
 }
+

@@ -40,7 +40,7 @@ export class StandaloneJobSource implements JobSource {
     return job === undefined ? undefined : viewOf(job);
   }
 
-  vouch(): void {
-    // The store is the truth: an unchanged state is current.
+  async confirm(_req: IncomingMessage, _jobId: string, view: JobView): Promise<JobView> {
+    return view; // the store is the truth, and admission by `read` still holds
   }
 }

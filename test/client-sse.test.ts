@@ -151,3 +151,24 @@ describe("streamJob", () => {
     expect(performance.now() - started).toBeLessThan(5_000);
   });
 });
+
+describe("SseParser limits and chunking", () => {
+  test("an empty chunk between a CR and its LF does not end a line twice", async () => {
+    const { SseParser } = await import("../client/sse-parser.js");
+    const events: string[] = [];
+    const parser = new SseParser({ onEvent: (event) => events.push(event.data) });
+    parser.push("data: a\r");
+    parser.push("");
+    parser.push("\ndata: b\r\n\r\n");
+    expect(events).toEqual(["a\nb"]);
+  });
+
+  test("an endless line is refused rather than buffered without bound", async () => {
+    const { SseParser, SseLimitError, MAX_PENDING_CHARS } = await import("../client/sse-parser.js");
+    const parser = new SseParser({ onEvent: () => undefined });
+    const block = "x".repeat(1024 * 1024);
+    expect(() => {
+      for (let sent = 0; sent <= MAX_PENDING_CHARS; sent += block.length) parser.push(block);
+    }).toThrow(SseLimitError);
+  });
+});

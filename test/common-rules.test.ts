@@ -57,6 +57,14 @@ test("unknown routes are JSON 404s, never HTML", async () => {
   }
 });
 
+test("a path that is not valid percent-encoding is a JSON 404, not a 500", async () => {
+  for (const [method, path] of [["GET", "/v1/jobs/%ZZ/stream"], ["PATCH", "/internal/v1/jobs/%ZZ"], ["GET", "/v1/jobs/%ZZ"]] as const) {
+    const res = await api.request(path, { method, ...(method === "PATCH" ? { body: { progress: 0.5 } } : {}) });
+    expect(res.status).toBe(404);
+    expect(res.json.error.code).toBe("not_found");
+  }
+});
+
 test("a known path with the wrong method is 405 with Allow", async () => {
   const cases = [
     ["DELETE", `/v1/jobs/${jobId}`, "GET, HEAD"],

@@ -29,6 +29,7 @@ test.each([
   [{ keys: [{ ...valid, site_id: 7 }] }, 'entry 1: "site_id" must be a non-empty identifier string when present'],
   [{ keys: [{ ...valid, colour: "red" }] }, 'entry 1: unknown field "colour"'],
   [{ keys: [valid, valid] }, "entry 2: the same token appears in an earlier entry"],
+  [{ keys: [{ ...valid, token: "mfk_test_valid_1 " }] }, 'entry 1: "token" must not contain spaces or line breaks'],
   [{ keys: [] }, '"keys" is empty'],
   [[valid], 'expected an object { "keys": [ … ] }'],
 ])("a malformed keys file is refused with a message naming the entry and field (%#)", (content, message) => {
@@ -37,8 +38,20 @@ test.each([
   expect(() => KeyRing.fromFile(path)).toThrow(`--keys ${path}: ${message}`);
 });
 
+test("a JSON error never quotes the file, which may hold a token", () => {
+  const path = keysFile('{ "keys": [ { "token": mfk_super_secret_prod_token, "account": "a", "scopes": [] } ] }');
+  let message = "";
+  try {
+    KeyRing.fromFile(path);
+  } catch (error) {
+    message = (error as Error).message;
+  }
+  expect(message).toBe(`--keys ${path}: not valid JSON; check its quotes, commas and brackets`);
+  expect(message).not.toContain("mfk_super");
+});
+
 test("unreadable and non-JSON files say so", () => {
   expect(() => KeyRing.fromFile("/nonexistent/keys.json")).toThrow("--keys /nonexistent/keys.json: cannot read the file (ENOENT)");
   const path = keysFile("{ not json");
-  expect(() => KeyRing.fromFile(path)).toThrow(`--keys ${path}: not valid JSON`);
+  expect(() => KeyRing.fromFile(path)).toThrow(`--keys ${path}: not valid JSON; check its quotes, commas and brackets`);
 });

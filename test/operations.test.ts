@@ -110,6 +110,9 @@ test("Idempotency-Key: a repeat returns the same job; another request with the k
   const different = await operate("/v1/sites/site_1/deploys", { duration_ms: 51 }, key);
   expect(different.status).toBe(409);
   expect(different.json.error).toEqual({ code: "conflict", message: "this Idempotency-Key was used for a different request" });
+  // The same request from a key pinned to another team would land elsewhere: not a repeat.
+  const otherTeam = await operate("/v1/sites/site_1/deploys", { duration_ms: 50 }, key, TOKENS.team1);
+  expect(otherTeam.status).toBe(409);
   const otherAccount = await operate("/v1/sites/site_1/deploys", { duration_ms: 50 }, key, TOKENS.other);
   expect(otherAccount.status).toBe(202);
   expect(otherAccount.json.data.id).not.toBe(first.json.data.id);

@@ -2,6 +2,7 @@
  * Proxy mode against a faked upstream (nock): what callers see when the upstream says
  * no, limits them, fails, or cannot stream — and that nothing stale passes for fresh.
  */
+import { request as httpRequest } from "node:http";
 import nock from "nock";
 import { TOKENS } from "./helpers/keys.js";
 import { startTestProxy, type TestServer } from "./helpers/server.js";
@@ -104,4 +105,69 @@ test("a list passes through as the caller, filters included, and is not shared",
 test("proxy mode has no producer side or demo operations", async () => {
   expect((await proxy.request("/internal/v1/jobs", { method: "POST", body: {} })).status).toBe(404);
   expect((await proxy.request("/v1/sites/site_1/deploys", { method: "POST" })).status).toBe(404);
+});
+
+describe("access decisions", () => {
+  test("a decision expires after --access-ttl: a token the upstream then refuses is refused", async () => {
+    const shortLived = await startTestProxy(UPSTREAM, { accessTtlMs: 300, sseFirstByteMs: 200 });
+    try {
+      nock(UPSTREAM).get(`/v1/jobs/${JOB_ID}`).reply(200, { data: job, request_id: "req_up" }, { ETag: '"w/job-4"' });
+      nock(UPSTREAM).get(`/v1/jobs/${JOB_ID}/stream`).reply(200, `retry: 3000\n: hi\n\n`, { "Content-Type": "text/event-stream" });
+      expect((await shortLived.request(`/v1/jobs/${JOB_ID}`, { token: TOKENS.reader })).status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      nock(UPSTREAM).get(`/v1/jobs/${JOB_ID}`).reply(401, { error: { code: "unauthenticated", message: "key revoked" } });
+      const revoked = await shortLived.request(`/v1/jobs/${JOB_ID}`, { token: TOKENS.reader, headers: { "if-none-match": '"w/job-4"' } });
+      expect(revoked.status).toBe(401);
+      expect(revoked.json.error.message).toBe("key revoked");
+    } finally {
+      await shortLived.close();
+    }
+  });
+
+  test("--access-ttl 0s trusts no decision: every read asks the upstream", async () => {
+    const noTrust = await startTestProxy(UPSTREAM, { accessTtlMs: 0, sseFirstByteMs: 200 });
+    try {
+      const scope = nock(UPSTREAM)
+        .get(`/v1/jobs/${JOB_ID}`)
+        .times(3)
+        .reply(200, { data: job, request_id: "req_up" }, { ETag: '"w/job-4"' });
+      nock(UPSTREAM).get(`/v1/jobs/${JOB_ID}/stream`).times(5).reply(503, {});
+      for (let i = 0; i < 3; i++) expect((await noTrust.request(`/v1/jobs/${JOB_ID}`, { token: TOKENS.reader })).status).toBe(200);
+      expect(scope.isDone()).toBe(true);
+    } finally {
+      await noTrust.close();
+    }
+  });
+});
+
+test("ids that are not job ids never reach the upstream", async () => {
+  // A path given apart from the URL is sent as written (a URL would have its dot segments resolved).
+  const rawGet = (path: string) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const { hostname, port } = new URL(proxy.url);
+      const req = httpRequest({ hostname, port, path, headers: { authorization: `Bearer ${TOKENS.reader}` } }, (res) => {
+        let body = "";
+        res.on("data", (chunk) => (body += chunk));
+        res.on("end", () => resolve({ status: res.statusCode!, body }));
+      });
+      req.on("error", reject);
+      req.end();
+    });
+  for (const path of ["/v1/jobs/.", "/v1/jobs/..", "/v1/jobs/a%20b", "/v1/jobs/a%2Fb", "/v1/jobs/..%2Fsites"]) {
+    const res = await rawGet(path);
+    expect([path, res.status]).toEqual([path, 404]);
+    expect(JSON.parse(res.body).error.code).toBe("not_found");
+  }
+});
+
+test("a client that leaves while its stream waits on the upstream is released", async () => {
+  nock(UPSTREAM).get(`/v1/jobs/${JOB_ID}`).delay(800).reply(200, { data: job, request_id: "req_up" }, { ETag: '"w/job-4"' });
+  nock(UPSTREAM).get(`/v1/jobs/${JOB_ID}/stream`).times(5).reply(503, {});
+  const controller = new AbortController();
+  const opened = proxy.request(`/v1/jobs/${JOB_ID}/stream`, { token: TOKENS.reader, signal: controller.signal }).catch(() => undefined);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  controller.abort();
+  await opened;
+  await new Promise((resolve) => setTimeout(resolve, 1200));
+  expect(proxy.server.metrics.openStreams).toBe(0);
 });

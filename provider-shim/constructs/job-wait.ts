@@ -9,6 +9,7 @@
  */
 import type { ITerraformDependable, TerraformResource } from "cdktf";
 import { Construct } from "constructs";
+import { isIdentifier } from "../../client/types.js";
 import { cliCommand } from "./cli-command.js";
 import { isApplyTimeValue, propLabel, requireString, ConstructPropsError } from "./prop-checks.js";
 import { connectionEnvironment, normalizeRunnerProps, type NormalizedRunnerProps, type RunnerProps } from "./runner-props.js";
@@ -33,7 +34,7 @@ export function normalizeJobWaitProps(id: string, props: JobWaitProps): Normaliz
     throw new ConstructPropsError(`${KIND} ${JSON.stringify(id)}: props are required, e.g. { jobId: "job_…" }`);
   }
   const jobId = requireString(propLabel(KIND, id, "jobId"), props.jobId);
-  if (!isApplyTimeValue(jobId) && !/^[A-Za-z0-9_.:-]+$/.test(jobId)) {
+  if (!isApplyTimeValue(jobId) && !isIdentifier(jobId)) {
     throw new ConstructPropsError(
       `${propLabel(KIND, id, "jobId")} must be a job id such as "job_01J9SC…" (letters, digits, "_", ".", ":", "-"), got ${JSON.stringify(jobId)}`,
     );

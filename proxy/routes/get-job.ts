@@ -80,6 +80,7 @@ export function createGetJobHandler(deps: GetJobDeps): GetJobHandler {
     const timer = setTimeout(() => controller.abort(), waitS * 1000);
     const onClose = (): void => controller.abort();
     res.once("close", onClose);
+    if (res.destroyed) controller.abort(); // gone while the source was read
     const release = lifecycle.hold(controller);
     metrics.heldLongPolls++;
     try {
@@ -116,9 +117,10 @@ export function createGetJobHandler(deps: GetJobDeps): GetJobHandler {
       switch (outcome) {
         case "client-gone":
           return record(req, 499, requestId, startedMs);
-        case "timeout":
-          source.vouch(jobId, view);
-          return finish(req, res, 304, view, requestId, startedMs);
+        case "timeout": {
+          const current = await source.confirm(req, jobId, view);
+          return finish(req, res, current.version === view.version ? 304 : 200, current, requestId, startedMs);
+        }
         case "gone":
           throw new ApiError("not_found", `job ${jobId} not found`);
         case "shutdown":

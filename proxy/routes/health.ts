@@ -1,5 +1,7 @@
 /**
- * Operations endpoints, no auth (they reveal no job and no key):
+ * Operations endpoints, without auth: they name no job and no key, but /metrics counts
+ * jobs across all tenants — keep the server on a private address (the default binds
+ * 127.0.0.1) or put /metrics behind your ingress's access rules.
  * GET /healthz — 200 `{ "status": "ok" }` while serving, 503 `unavailable` while draining.
  * GET /metrics — Prometheus text: requests by route and status, held long-polls,
  *   open streams, jobs by status, process metrics.

@@ -16,6 +16,7 @@
  */
 import { createHash } from "node:crypto";
 import { Router, type Request, type Response } from "express";
+import { isIdentifier } from "../../client/types.js";
 import { ApiError, invalidRequest } from "../api-error.js";
 import type { DemoRunner } from "../demo-runner.js";
 import { locals, requireScope, sendJson } from "../express-helpers.js";
@@ -26,12 +27,11 @@ import { isPlainObject } from "../job-rules.js";
 import type { KeyRing, Scope } from "../keys.js";
 import type { JobStore } from "../store/types.js";
 import { ulid } from "../ulid.js";
-import { pinsAllow } from "../visibility.js";
+import { canSee, pinsAllow } from "../visibility.js";
 
 export const DEFAULT_TEAM = "team_default";
 /** Longest simulated run a request may ask for. */
 const MAX_DURATION_MS = 3_600_000;
-const IDENTIFIER = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 interface OperationKind {
   readonly scope: Scope;
@@ -84,7 +84,7 @@ async function startOperation(
   const siteId = req.params.site_id as string;
   const envId = req.params.env_id as string | undefined;
   for (const [name, value] of [["site_id", siteId], ["env_id", envId]] as const) {
-    if (value !== undefined && !IDENTIFIER.test(value)) throw invalidRequest(`${name} in the path must be an identifier`);
+    if (value !== undefined && !isIdentifier(value)) throw invalidRequest(`${name} in the path must be an identifier`);
   }
   const body = req.body === undefined ? {} : req.body;
   if (!isPlainObject(body)) throw invalidRequest("body must be a JSON object (or empty)");
@@ -93,7 +93,7 @@ async function startOperation(
     throw invalidRequest(`duration_ms must be a whole number of milliseconds from 0 to ${MAX_DURATION_MS}`);
   }
   if (body.fail !== undefined && typeof body.fail !== "boolean") throw invalidRequest("fail must be true or false");
-  if (body.team_id !== undefined && (typeof body.team_id !== "string" || !IDENTIFIER.test(body.team_id))) {
+  if (body.team_id !== undefined && !isIdentifier(body.team_id)) {
     throw invalidRequest("team_id must be an identifier string");
   }
   const teamId = principal.teamId ?? (body.team_id as string | undefined) ?? DEFAULT_TEAM;
@@ -116,13 +116,16 @@ async function startOperation(
   const jobId =
     idempotencyKey === undefined
       ? await create()
-      : await deps.idempotency.resolve(principal.account, idempotencyKey, fingerprint(req), create);
+      : await deps.idempotency.resolve(principal.account, idempotencyKey, fingerprint(req, teamId), create);
   const job = await deps.store.get(jobId);
   if (job === undefined) throw new ApiError("not_found", `job ${jobId} is no longer held by this server`);
+  // The fingerprint covers the team, so this holds; it is checked anyway, as every read path does.
+  if (!canSee(principal, job)) throw new ApiError("conflict", "this Idempotency-Key was used for a different request");
   res.setHeader("Location", `/v1/jobs/${job.id}`);
   sendJson(res, 202, { data: toJob(job) });
 }
 
-function fingerprint(req: Request): string {
-  return createHash("sha256").update(`${req.method} ${req.path}\n${JSON.stringify(req.body ?? {})}`).digest("hex");
+/** What makes two calls "the same request": method, path, body, and the team the job lands in. */
+function fingerprint(req: Request, teamId: string): string {
+  return createHash("sha256").update(`${req.method} ${req.path}\n${teamId}\n${JSON.stringify(req.body ?? {})}`).digest("hex");
 }

@@ -11,6 +11,7 @@
  *   A no-op keeps the version; every accepted change wakes every waiter on the job.
  */
 import { Router } from "express";
+import { isIdentifier } from "../../client/types.js";
 import { ApiError, invalidRequest, notFound } from "../api-error.js";
 import { locals, requireScope, sendJson } from "../express-helpers.js";
 import { toJob } from "../job-json.js";
@@ -25,7 +26,6 @@ const PUBLISH_FIELDS = new Set(["type", "team_id", "resource", "id"]);
 const RESOURCE_FIELDS = new Set(["type", "site_id", "env_id"]);
 const JOB_TYPE = /^[a-z][a-z0-9_]{0,63}(\.[a-z][a-z0-9_]{0,63}){0,3}$/;
 const RESOURCE_TYPE = /^[a-z][a-z0-9_]{0,63}$/;
-const IDENTIFIER = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 export function createPublishRouter(deps: { store: JobStore; keys: KeyRing }): Router {
   const { store, keys } = deps;
@@ -76,7 +76,7 @@ function parsePublish(body: unknown, principal: Principal): NewJob {
     throw invalidRequest("type must be a dotted lowercase name such as deployment.deploy");
   }
   const teamId = body.team_id ?? principal.teamId;
-  if (typeof teamId !== "string" || !IDENTIFIER.test(teamId)) {
+  if (!isIdentifier(teamId)) {
     throw invalidRequest("team_id must be an identifier string (required unless the key is pinned to a team)");
   }
   const resource = body.resource;
@@ -85,10 +85,10 @@ function parsePublish(body: unknown, principal: Principal): NewJob {
   if (typeof resource.type !== "string" || !RESOURCE_TYPE.test(resource.type)) {
     throw invalidRequest("resource.type must be a lowercase identifier such as deployment");
   }
-  if (typeof resource.site_id !== "string" || !IDENTIFIER.test(resource.site_id)) {
+  if (!isIdentifier(resource.site_id)) {
     throw invalidRequest("resource.site_id must be an identifier string");
   }
-  if (resource.env_id !== undefined && (typeof resource.env_id !== "string" || !IDENTIFIER.test(resource.env_id))) {
+  if (resource.env_id !== undefined && !isIdentifier(resource.env_id)) {
     throw invalidRequest("resource.env_id must be an identifier string when present");
   }
   let id: string;

@@ -52,13 +52,14 @@ export function createStreamJobRouter(deps: {
     const controller = new AbortController();
     const end = (): void => controller.abort();
     res.once("close", end);
+    if (res.destroyed) end(); // gone while the source was read
     const release = lifecycle.stream(end);
     const heartbeat = setInterval(() => send(res, ": heartbeat\n\n", options.streamBufferBytes, end), options.heartbeatMs);
     metrics.openStreams++;
     try {
       let current: JobView | undefined = first;
       if (lastEventId?.trim() !== String(first.version)) send(res, event(first), options.streamBufferBytes, end);
-      while (!current.terminal && !controller.signal.aborted) {
+      while (!current.terminal && !controller.signal.aborted && !lifecycle.isDraining) {
         current = await source.waitForChange(req, jobId, current.version, controller.signal);
         if (current === undefined) break;
         send(res, event(current), options.streamBufferBytes, end);
@@ -84,7 +85,7 @@ function event(view: JobView): string {
 }
 /** Writes unless the consumer has stalled past the bound, in which case it is dropped. */
 function send(res: Response, chunk: string, bufferBound: number, end: () => void): void {
-  if (res.destroyed) return;
+  if (res.destroyed) return end();
   if (res.writableLength > bufferBound) {
     res.destroy();
     end();

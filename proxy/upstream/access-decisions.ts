@@ -9,10 +9,12 @@ const MAX_DECISIONS = 100_000;
  * younger than the TTL. Keyed by the token's SHA-256, never the token itself.
  */
 export class AccessDecisions {
-  private readonly granted: LRUCache<string, true>;
+  private readonly granted: LRUCache<string, true> | undefined;
 
+  /** @param ttlMs how long a "yes" is trusted; 0 trusts none (every read asks the upstream). */
   constructor(ttlMs: number) {
-    this.granted = new LRUCache({ max: MAX_DECISIONS, ttl: ttlMs, ttlAutopurge: false });
+    // lru-cache reads ttl 0 as "forever": the opposite of what 0 must mean here.
+    this.granted = ttlMs > 0 ? new LRUCache({ max: MAX_DECISIONS, ttl: ttlMs, ttlAutopurge: false }) : undefined;
   }
 
   static tokenHash(token: string): string {
@@ -20,14 +22,14 @@ export class AccessDecisions {
   }
 
   allows(tokenHash: string, jobId: string): boolean {
-    return this.granted.get(`${tokenHash}\0${jobId}`) === true;
+    return this.granted?.get(`${tokenHash}\0${jobId}`) === true;
   }
 
   grant(tokenHash: string, jobId: string): void {
-    this.granted.set(`${tokenHash}\0${jobId}`, true);
+    this.granted?.set(`${tokenHash}\0${jobId}`, true);
   }
 
   revoke(tokenHash: string, jobId: string): void {
-    this.granted.delete(`${tokenHash}\0${jobId}`);
+    this.granted?.delete(`${tokenHash}\0${jobId}`);
   }
 }

@@ -16,7 +16,7 @@ import { JobsClient } from "../../client/client.js";
 import { AuthError, HttpError, NotFoundError, isAuthError, isHttpError, isNotFoundError } from "../../client/errors.js";
 import type { FetchLike } from "../../client/options.js";
 import { SseParser } from "../../client/sse-parser.js";
-import type { Job } from "../../client/types.js";
+import { looksLikeJob } from "../../client/types.js";
 import { etagOf } from "../etag.js";
 import type { UpstreamCache } from "./upstream-cache.js";
 import { upstreamAnswer } from "./upstream-errors.js";
@@ -163,12 +163,17 @@ export class JobWatch {
       const res = await this.deps.fetchFor("watch_stream")(url, { headers, signal: connection.signal });
       if (res.status !== 200 || res.body === null) throw await errorOf(res, url);
       let terminal = false;
+      let events = 0;
       const parser = new SseParser({
         onEvent: (event) => {
           if (event.event !== "job") return;
           const version = Number(event.id);
-          if (!Number.isSafeInteger(version) || version < 1) return;
-          const job = JSON.parse(event.data) as Job;
+          const job = parseJson(event.data);
+          // Only a well-formed state of this very job is cached and served.
+          if (!Number.isSafeInteger(version) || version < 1 || !looksLikeJob(job) || job.id !== this.jobId) {
+            throw new HttpError(`the upstream stream sent an event that is not a state of job ${this.jobId}`, { status: 502, code: "bad_upstream_event", requestId: undefined });
+          }
+          events++;
           terminal = this.deps.cache.put(this.jobId, job, version).terminal;
           this.healthyNow = true;
         },
@@ -186,7 +191,10 @@ export class JobWatch {
         if (this.idle()) return true;
       }
       this.healthyNow = false;
-      return false; // the upstream closed a live stream: resume at once
+      // The upstream closed the stream: resume at once after a live one; back off after an
+      // empty one, or a stream that always closes at once would make this a tight loop.
+      if (events === 0) throw new HttpError("the upstream closed the stream without an event", { status: 502, code: "empty_upstream_stream", requestId: undefined });
+      return false;
     } catch (error) {
       if (connection.signal.aborted && !this.stopper.signal.aborted) {
         this.healthyNow = false;
@@ -237,4 +245,12 @@ async function errorOf(res: Response, url: string): Promise<Error> {
   if (res.status === 401 || res.status === 403) return new AuthError(text, details);
   if (res.status === 404) return new NotFoundError(text, details);
   return new HttpError(text, details);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }

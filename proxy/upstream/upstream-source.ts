@@ -9,7 +9,8 @@
 import type { IncomingMessage } from "node:http";
 import { JobsClient } from "../../client/client.js";
 import type { FetchLike } from "../../client/options.js";
-import { ApiError } from "../api-error.js";
+import { isIdentifier } from "../../client/types.js";
+import { ApiError, notFound } from "../api-error.js";
 import { etagOf } from "../etag.js";
 import { LATEST_VERSION } from "../forge-version.js";
 import type { JobSource, JobView } from "../job-source.js";
@@ -45,6 +46,8 @@ export class UpstreamJobSource implements JobSource {
 
   async read(req: IncomingMessage, jobId: string): Promise<JobView> {
     const caller = callerOf(req);
+    // Never put a path segment upstream that could name something other than a job.
+    if (!isIdentifier(jobId)) throw notFound(jobId);
     const cached = this.cache.get(jobId);
     if (cached !== undefined && this.access.allows(caller.tokenHash, jobId) && (cached.terminal || this.watches.get(jobId)?.healthy)) {
       this.metrics.read("hit");
@@ -58,17 +61,23 @@ export class UpstreamJobSource implements JobSource {
   }
 
   async waitForChange(req: IncomingMessage, jobId: string, version: number, signal: AbortSignal): Promise<JobView | undefined> {
-    this.watches.get(jobId)?.touch();
+    const caller = callerOf(req);
+    // Each waiter keeps the watch fed with an admitted token, so the watch never stalls
+    // on a token the upstream has since refused while admitted callers still wait.
+    if (this.access.allows(caller.tokenHash, jobId)) this.watches.ensure(jobId, caller.token, caller.forgeVersion);
     const next = await this.cache.waitForChange(jobId, version, signal);
     if (next === undefined) return undefined;
-    const caller = callerOf(req);
     // A hold can outlive the access decision: ask again before showing a new state.
     if (!this.access.allows(caller.tokenHash, jobId)) return this.check(caller, jobId);
     return next;
   }
 
-  vouch(jobId: string, view: JobView): void {
+  async confirm(req: IncomingMessage, jobId: string, view: JobView): Promise<JobView> {
+    const caller = callerOf(req);
+    // An expired decision is asked again; the upstream's answer is also the freshest state.
+    if (!this.access.allows(caller.tokenHash, jobId)) return this.check(caller, jobId);
     if (!view.terminal && this.watches.get(jobId)?.healthy !== true) throw upstreamUnavailable("the upstream watch on this job is failing");
+    return this.cache.get(jobId) ?? view;
   }
 
   /** The caller's own conditional GET upstream: admits or refuses it, and refreshes the cache. */
