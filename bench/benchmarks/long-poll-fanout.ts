@@ -59,7 +59,7 @@ export async function fanoutRound(kind: "jobgate" | "bare", mode: "long-poll" | 
 
 export async function runLongPollFanout(ctx: BenchContext): Promise<BenchResult> {
   const n = numberFlag(ctx, "n", 10_000, 1_000);
-  const rounds = numberFlag(ctx, "rounds", 2, 1);
+  const rounds = numberFlag(ctx, "rounds", 3, 1);
   const raw: Round[] = [];
   for (let r = 0; r < rounds; r++) {
     // Alternate who goes first so drift on a shared machine does not favour one side.

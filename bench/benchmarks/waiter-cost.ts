@@ -21,6 +21,13 @@ import { ratioOf, type BenchResult } from "../lib/report.js";
 import { distribution } from "../lib/stats.js";
 
 const CHANGES = 5;
+/**
+ * Where in its slot each change falls (fraction of a 2 s seed sleep past the slot's
+ * middle): fixed, so runs compare, but not a multiple of 2 s, which would phase-lock
+ * the seed loop and make its detection look better or worse than it is.
+ */
+const PHASES = [0.13, 0.62, 0.29, 0.81, 0.47];
+const SEED_SLEEP_MS = 2_000;
 const SEED_MEAN_DETECTION_MS = 1_000;
 
 interface Seen {
@@ -75,7 +82,7 @@ function startWaiter(kind: "cli" | "long-poll" | "seed", proxyUrl: string, jobId
 
 export async function runWaiterCost(ctx: BenchContext): Promise<BenchResult> {
   const totalS = numberFlag(ctx, "seconds", 60, 15);
-  const intervalMs = (totalS * 1000) / CHANGES;
+  const intervalMs = (totalS * 1000) / CHANGES; // change k at (k − ½) slots + its phase
   const useCli = ctx.flags.waiter === "loop" ? false : cliHasJobsWait();
   const server = await startJobgateCli();
   const proxies: Array<Awaited<ReturnType<typeof countingProxy>>> = [];
@@ -92,7 +99,7 @@ export async function runWaiterCost(ctx: BenchContext): Promise<BenchResult> {
     ]);
     const changedAt: number[] = [];
     for (let k = 1; k <= CHANGES; k++) {
-      await sleep(started + k * intervalMs - performance.now());
+      await sleep(Math.max(0, started + (k - 0.5) * intervalMs + PHASES[k - 1]! * SEED_SLEEP_MS - performance.now()));
       const change = k < CHANGES ? { status: "running", progress: k / CHANGES } : { status: "succeeded", result: { release_id: "rel_bench" } };
       const at = performance.now();
       await Promise.all([patchJob(server.url, jobA, change), patchJob(server.url, jobB, change)]);

@@ -33,7 +33,7 @@ const PROBE_INTERVAL_MS = 250;
 const STALL_TIME_LIMIT_MS = 120_000;
 /** Stall mode: pipelined PATCHes in flight while pumping, changes per pump, timed changes after the drop. */
 const PUMP_WINDOW = 16;
-const PUMP_BATCH = 250;
+const PUMP_BATCH = 100;
 const AFTER_DROP_TIMED = 30;
 
 const config = JSON.parse(process.argv[2]!) as FanoutConfig;
