@@ -63,7 +63,9 @@ export function createApp(deps: AppDeps, mode: ModeRoutes): express.Express {
 
 function requestContext(deps: AppDeps): RequestHandler {
   return (req, res, next) => {
-    const { requestId, versionError } = stampRequest(req, res);
+    const { requestId, version, versionError } = stampRequest(req);
+    res.setHeader("X-Request-Id", requestId);
+    res.setHeader("Forge-Version", version);
     locals(res).requestId = requestId;
     const started = performance.now();
     res.once("close", () => {

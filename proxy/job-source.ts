@@ -17,9 +17,10 @@ export interface JobSource {
   /**
    * The job as this request may see it. Throws an ApiError — 401/403 for the caller,
    * 404 for a job that is missing or invisible to it (the same answer), 503 when the
-   * truth cannot be had — before any precondition is looked at.
+   * truth cannot be had — before any precondition is looked at. A source that can
+   * answer without waiting returns the view itself, so the hot path needs no await.
    */
-  read(req: IncomingMessage, jobId: string): Promise<JobView>;
+  read(req: IncomingMessage, jobId: string): JobView | Promise<JobView>;
   /**
    * The next state after `version`, for a request `read` already admitted; `undefined`
    * when the job went away or `signal` aborted. May throw like `read` (e.g. when the

@@ -1,27 +1,26 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage } from "node:http";
 import type { ApiError } from "./api-error.js";
 import { LATEST_VERSION, resolveVersion } from "./forge-version.js";
 import { ulid } from "./ulid.js";
 
 export interface StampedRequest {
+  /** A fresh `req_<ULID>`, for `X-Request-Id` and the body's `request_id`. */
   readonly requestId: string;
-  /** Set when the request names a Forge-Version this server does not speak. */
+  /** The Forge-Version to echo: the request's, or the latest when it is missing or unknown. */
+  readonly version: string;
+  /** Set when the request names a Forge-Version this server does not speak (a 400, before auth). */
   readonly versionError?: ApiError;
 }
 
 /**
- * The first thing every route does (spec §2): a fresh `req_<ULID>` in `X-Request-Id`
- * and the version used echoed in `Forge-Version` — the latest one when the request's
- * is unknown, which the caller then answers with the returned 400.
+ * The first thing every route does (spec §2). It sets no header itself: Express routes
+ * set them at once, the bare GET sends them with its answer in one `writeHead`.
  */
-export function stampRequest(req: IncomingMessage, res: ServerResponse): StampedRequest {
+export function stampRequest(req: IncomingMessage): StampedRequest {
   const requestId = `req_${ulid()}`;
-  res.setHeader("X-Request-Id", requestId);
   try {
-    res.setHeader("Forge-Version", resolveVersion(req.headers["forge-version"]));
-    return { requestId };
+    return { requestId, version: resolveVersion(req.headers["forge-version"]) };
   } catch (error) {
-    res.setHeader("Forge-Version", LATEST_VERSION);
-    return { requestId, versionError: error as ApiError };
+    return { requestId, version: LATEST_VERSION, versionError: error as ApiError };
   }
 }

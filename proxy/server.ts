@@ -64,7 +64,7 @@ export async function startServer(serveOptions: ServeOptions, deps: ServerDeps =
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const route = matchGetJob(req);
     if (route === undefined) return void app(req, res);
-    void getJob(req, res, route.jobId, route.wait);
+    getJob(req, res, route.jobId, route.wait);
   });
   server.on("clientError", (_error, socket) => {
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
@@ -111,11 +111,13 @@ function matchGetJob(req: IncomingMessage): { jobId: string; wait: string | unde
   let path = queryAt === -1 ? url.slice(JOB_PATH_PREFIX.length) : url.slice(JOB_PATH_PREFIX.length, queryAt);
   if (path.endsWith("/")) path = path.slice(0, -1);
   if (path === "" || path.includes("/")) return undefined;
-  let jobId: string;
-  try {
-    jobId = decodeURIComponent(path);
-  } catch {
-    jobId = path; // undecodable: it names no job, so the handler answers 404
+  let jobId = path;
+  if (path.includes("%")) {
+    try {
+      jobId = decodeURIComponent(path);
+    } catch {
+      // undecodable: it names no job, so the handler answers 404
+    }
   }
   if (queryAt === -1) return { jobId, wait: undefined };
   const waits = new URLSearchParams(url.slice(queryAt + 1)).getAll("wait");

@@ -64,3 +64,19 @@ describe("memory store bounds (spec §8)", () => {
     await store.close();
   });
 });
+
+test("an id published again after its job was evicted is listed once", async () => {
+  const store = new MemoryJobStore({ maxJobs: 2 });
+  const first = await store.insert(newJob());
+  await store.update(first.id, () => ({ status: "succeeded", progress: 1 }));
+  const other = await store.insert(newJob());
+  await store.update(other.id, () => ({ status: "succeeded", progress: 1 }));
+  await store.insert(newJob()); // evicts `first`
+  expect(await store.get(first.id)).toBeUndefined();
+  await store.update(other.id, () => undefined);
+  const again = await store.insert(newJob({ id: first.id }));
+  const listed = (await store.list({ account: "acct_1", limit: 10 })).map((job) => job.id);
+  expect(listed.filter((id) => id === again.id)).toHaveLength(1);
+  expect(listed).toHaveLength(2);
+  await store.close();
+});

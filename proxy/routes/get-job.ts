@@ -13,8 +13,9 @@
  * - Missing and invisible jobs are the same 404, decided before any precondition: an
  *   invisible job never answers 304 and never holds.
  *
- * This is the hot path, so it is plain node:http (mounted ahead of Express) and a 304
- * allocates little beyond its headers.
+ * This is the hot path, so it is plain node:http (mounted ahead of Express): when the
+ * source can read without waiting, a 200 or 304 is answered inside the request event,
+ * with every header in one `writeHead`.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
@@ -25,7 +26,7 @@ import type { JobSource, JobView } from "../job-source.js";
 import { SHUTDOWN_REASON, type Lifecycle } from "../lifecycle.js";
 import type { ServerMetrics } from "../metrics.js";
 import { requestedWaitSeconds } from "../prefer.js";
-import { stampRequest } from "../request-context.js";
+import { stampRequest, type StampedRequest } from "../request-context.js";
 
 export const GET_JOB_ROUTE = "GET /v1/jobs/:jobID";
 /** Active holds and streams per step of raised poll hint. */
@@ -45,96 +46,114 @@ export interface GetJobDeps {
   readonly logger: Logger;
 }
 
-export type GetJobHandler = (req: IncomingMessage, res: ServerResponse, jobId: string, waitQuery: string | undefined) => Promise<void>;
+export type GetJobHandler = (req: IncomingMessage, res: ServerResponse, jobId: string, waitQuery: string | undefined) => void;
 
-type HoldOutcome = JobView | "timeout" | "gone" | "shutdown" | "client-gone";
+/** What one request carries from its start to its answer. */
+interface Exchange {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly jobId: string;
+  readonly waitQuery: string | undefined;
+  readonly stamp: StampedRequest;
+  readonly startedMs: number;
+}
 
 export function createGetJobHandler(deps: GetJobDeps): GetJobHandler {
   const { source, options, metrics, lifecycle, logger } = deps;
 
-  const pollHint = (): string => String(pollHintSeconds(options.pollHintS, metrics.heldLongPolls + metrics.openStreams));
-
-  const record = (req: IncomingMessage, status: number, requestId: string, startedMs: number): void => {
+  const record = (ex: Exchange, status: number): void => {
     metrics.countRequest(GET_JOB_ROUTE, status);
-    logRequest(logger, requestId, req.method, GET_JOB_ROUTE, status, startedMs);
+    logRequest(logger, ex.stamp.requestId, ex.req.method, GET_JOB_ROUTE, status, ex.startedMs);
   };
 
-  const finish = (req: IncomingMessage, res: ServerResponse, status: 200 | 304, view: JobView, requestId: string, startedMs: number): void => {
-    res.statusCode = status;
-    res.setHeader("ETag", etagOf(view.version));
-    res.setHeader("Cache-Control", "private, no-cache");
-    if (!view.terminal) res.setHeader("Retry-After", pollHint());
+  const finish = (ex: Exchange, status: 200 | 304, view: JobView, extra?: readonly string[]): void => {
+    const headers = [
+      "X-Request-Id", ex.stamp.requestId,
+      "Forge-Version", ex.stamp.version,
+      "Vary", "Prefer",
+      "ETag", etagOf(view.version),
+      "Cache-Control", "private, no-cache",
+    ];
+    if (!view.terminal) headers.push("Retry-After", String(pollHintSeconds(options.pollHintS, metrics.heldLongPolls + metrics.openStreams)));
+    if (extra !== undefined) headers.push(...extra);
     if (status === 304) {
-      res.end();
+      ex.res.writeHead(304, headers);
+      ex.res.end();
     } else {
-      const body = `{"data":${view.json()},"request_id":"${requestId}"}`;
-      res.setHeader("Content-Type", "application/json; charset=utf-8");
-      res.setHeader("Content-Length", Buffer.byteLength(body));
-      res.end(body);
+      const body = `{"data":${view.json()},"request_id":"${ex.stamp.requestId}"}`;
+      headers.push("Content-Type", "application/json; charset=utf-8", "Content-Length", String(Buffer.byteLength(body)));
+      ex.res.writeHead(200, headers);
+      ex.res.end(body);
     }
-    record(req, status, requestId, startedMs);
+    record(ex, status);
   };
 
-  const hold = async (req: IncomingMessage, res: ServerResponse, jobId: string, view: JobView, waitS: number): Promise<HoldOutcome> => {
+  const fail = (ex: Exchange, error: unknown): void => {
+    if (ex.res.destroyed) return record(ex, 499);
+    const apiError = error instanceof ApiError ? error : new ApiError("internal", "internal error; the request id identifies it in the server's logs");
+    if (!(error instanceof ApiError)) logger.error({ err: error, request_id: ex.stamp.requestId, route: GET_JOB_ROUTE }, "unhandled error");
+    ex.res.setHeader("X-Request-Id", ex.stamp.requestId);
+    ex.res.setHeader("Forge-Version", ex.stamp.version);
+    ex.res.setHeader("Vary", "Prefer");
+    sendError(ex.res, apiError, ex.stamp.requestId);
+    record(ex, apiError.status);
+  };
+
+  /** Answers at once, or starts a hold; synchronous up to the hold. */
+  const respond = (ex: Exchange, view: JobView): void => {
+    const requestedWait = requestedWaitSeconds(ex.waitQuery, ex.req.headers.prefer);
+    const ifNoneMatch = ex.req.headers["if-none-match"];
+    if (ifNoneMatch === undefined || !ifNoneMatchMatches(ifNoneMatch, etagOf(view.version))) return finish(ex, 200, view);
+    const waitS = Math.min(requestedWait ?? 0, options.maxWaitS);
+    if (waitS === 0 || view.terminal || lifecycle.isDraining) return finish(ex, 304, view);
+    void hold(ex, view, waitS);
+  };
+
+  /** Holds until a change (200), the wait's end (304), the client leaving, or shutdown. */
+  const hold = async (ex: Exchange, view: JobView, waitS: number): Promise<void> => {
+    const applied = ["Preference-Applied", `wait=${waitS}`];
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), waitS * 1000);
     const onClose = (): void => controller.abort();
-    res.once("close", onClose);
-    if (res.destroyed) controller.abort(); // gone while the source was read
+    ex.res.once("close", onClose);
+    if (ex.res.destroyed) controller.abort(); // gone while the source was read
     const release = lifecycle.hold(controller);
     metrics.heldLongPolls++;
+    let next: JobView | undefined;
     try {
-      const next = await source.waitForChange(req, jobId, view.version, controller.signal);
-      if (next !== undefined) return next;
-      if (res.destroyed) return "client-gone";
-      if (controller.signal.reason === SHUTDOWN_REASON) return "shutdown";
-      return controller.signal.aborted ? "timeout" : "gone";
+      next = await source.waitForChange(ex.req, ex.jobId, view.version, controller.signal);
+    } catch (error) {
+      return fail(ex, error);
     } finally {
       metrics.heldLongPolls--;
       release();
       clearTimeout(timer);
-      res.off("close", onClose);
+      ex.res.off("close", onClose);
+    }
+    try {
+      if (ex.res.destroyed) return record(ex, 499);
+      if (next !== undefined) return finish(ex, 200, next, applied);
+      if (controller.signal.reason === SHUTDOWN_REASON) return finish(ex, 200, view, [...applied, "Connection", "close"]);
+      if (!controller.signal.aborted) throw new ApiError("not_found", `job ${ex.jobId} not found`); // evicted while held
+      const current = await source.confirm(ex.req, ex.jobId, view);
+      finish(ex, current.version === view.version ? 304 : 200, current, applied);
+    } catch (error) {
+      fail(ex, error);
     }
   };
 
-  return async function getJob(req, res, jobId, waitQuery) {
-    const startedMs = performance.now();
-    const { requestId, versionError } = stampRequest(req, res);
-    res.setHeader("Vary", "Prefer");
+  return function getJob(req, res, jobId, waitQuery) {
+    const ex: Exchange = { req, res, jobId, waitQuery, stamp: stampRequest(req), startedMs: performance.now() };
     try {
-      if (versionError !== undefined) throw versionError;
-      const view = await source.read(req, jobId);
-      const requestedWait = requestedWaitSeconds(waitQuery, req.headers.prefer);
-      const ifNoneMatch = req.headers["if-none-match"];
-      if (ifNoneMatch === undefined || !ifNoneMatchMatches(ifNoneMatch, etagOf(view.version))) {
-        return finish(req, res, 200, view, requestId, startedMs);
-      }
-      const waitS = Math.min(requestedWait ?? 0, options.maxWaitS);
-      if (waitS === 0 || view.terminal || lifecycle.isDraining) return finish(req, res, 304, view, requestId, startedMs);
-
-      res.setHeader("Preference-Applied", `wait=${waitS}`);
-      const outcome = await hold(req, res, jobId, view, waitS);
-      switch (outcome) {
-        case "client-gone":
-          return record(req, 499, requestId, startedMs);
-        case "timeout": {
-          const current = await source.confirm(req, jobId, view);
-          return finish(req, res, current.version === view.version ? 304 : 200, current, requestId, startedMs);
-        }
-        case "gone":
-          throw new ApiError("not_found", `job ${jobId} not found`);
-        case "shutdown":
-          res.setHeader("Connection", "close");
-          return finish(req, res, 200, view, requestId, startedMs);
-        default:
-          return finish(req, res, 200, outcome, requestId, startedMs);
+      if (ex.stamp.versionError !== undefined) throw ex.stamp.versionError;
+      const read = source.read(req, jobId);
+      if (read instanceof Promise) {
+        read.then((view) => respond(ex, view)).catch((error: unknown) => fail(ex, error));
+      } else {
+        respond(ex, read);
       }
     } catch (error) {
-      if (res.destroyed) return record(req, 499, requestId, startedMs);
-      const apiError = error instanceof ApiError ? error : new ApiError("internal", "internal error; the request id identifies it in the server's logs");
-      if (!(error instanceof ApiError)) logger.error({ err: error, request_id: requestId, route: GET_JOB_ROUTE }, "unhandled error");
-      sendError(res, apiError, requestId);
-      record(req, apiError.status, requestId, startedMs);
+      fail(ex, error);
     }
   };
 }

@@ -23,6 +23,7 @@ import type { Lifecycle } from "../lifecycle.js";
 import type { ServerMetrics } from "../metrics.js";
 
 export const SSE_RETRY_MS = 3000;
+const HEARTBEAT = Buffer.from(": heartbeat\n\n");
 
 export function createStreamJobRouter(deps: {
   source: JobSource;
@@ -54,7 +55,7 @@ export function createStreamJobRouter(deps: {
     res.once("close", end);
     if (res.destroyed) end(); // gone while the source was read
     const release = lifecycle.stream(end);
-    const heartbeat = setInterval(() => send(res, ": heartbeat\n\n", options.streamBufferBytes, end), options.heartbeatMs);
+    const heartbeat = setInterval(() => send(res, HEARTBEAT, options.streamBufferBytes, end), options.heartbeatMs);
     metrics.openStreams++;
     try {
       let current: JobView | undefined = first;
@@ -80,11 +81,19 @@ export function createStreamJobRouter(deps: {
   return router;
 }
 
-function event(view: JobView): string {
-  return `event: job\nid: ${view.version}\ndata: ${view.json()}\n\n`;
+/** One encoded event per state, shared by every stream that sends it (fan-out writes one Buffer N times). */
+const events = new WeakMap<JobView, Buffer>();
+
+function event(view: JobView): Buffer {
+  let bytes = events.get(view);
+  if (bytes === undefined) {
+    bytes = Buffer.from(`event: job\nid: ${view.version}\ndata: ${view.json()}\n\n`);
+    events.set(view, bytes);
+  }
+  return bytes;
 }
 /** Writes unless the consumer has stalled past the bound, in which case it is dropped. */
-function send(res: Response, chunk: string, bufferBound: number, end: () => void): void {
+function send(res: Response, chunk: string | Buffer, bufferBound: number, end: () => void): void {
   if (res.destroyed) return end();
   if (res.writableLength > bufferBound) {
     res.destroy();

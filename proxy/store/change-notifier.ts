@@ -1,16 +1,23 @@
 /**
  * Per-key waiters woken by a newer version: the wait-for-change primitive behind
  * long-polls and streams, shared by the memory store and proxy mode's upstream cache.
- * Plain sets of callbacks: waking 10 000 waiters is one loop, and a waiter that gives
- * up (abort) removes itself in O(1).
+ *
+ * Built for fan-out: waking 10 000 waiters is one loop of resolves. Each AbortSignal
+ * gets one abort listener however many waits use it (a stream waits once per event),
+ * and a woken waiter leaves that listener alone: EventTarget's add and remove are the
+ * costly part of a wait, and a signal dies with its request anyway.
  */
 interface Waiter<T> {
+  readonly key: string;
   readonly afterVersion: number;
   readonly resolve: (value: T | undefined) => void;
+  /** The waits sharing this waiter's signal. */
+  readonly siblings: Set<Waiter<T>>;
 }
 
 export class ChangeNotifier<T extends { readonly version: number }> {
   private readonly waiters = new Map<string, Set<Waiter<T>>>();
+  private readonly bySignal = new WeakMap<AbortSignal, Set<Waiter<T>>>();
 
   /**
    * Resolves with the first value notified for `key` whose version is past
@@ -22,20 +29,9 @@ export class ChangeNotifier<T extends { readonly version: number }> {
     return new Promise((resolve) => {
       let set = this.waiters.get(key);
       if (set === undefined) this.waiters.set(key, (set = new Set()));
-      const onAbort = (): void => {
-        set.delete(waiter);
-        if (set.size === 0 && this.waiters.get(key) === set) this.waiters.delete(key);
-        resolve(undefined);
-      };
-      const waiter: Waiter<T> = {
-        afterVersion,
-        resolve: (value) => {
-          signal.removeEventListener("abort", onAbort);
-          resolve(value);
-        },
-      };
+      const waiter: Waiter<T> = { key, afterVersion, resolve, siblings: this.siblingsOf(signal) };
       set.add(waiter);
-      signal.addEventListener("abort", onAbort, { once: true });
+      waiter.siblings.add(waiter);
     });
   }
 
@@ -46,6 +42,7 @@ export class ChangeNotifier<T extends { readonly version: number }> {
     for (const waiter of set) {
       if (value === undefined || value.version > waiter.afterVersion) {
         set.delete(waiter);
+        waiter.siblings.delete(waiter);
         waiter.resolve(value);
       }
     }
@@ -60,5 +57,29 @@ export class ChangeNotifier<T extends { readonly version: number }> {
   /** Releases every waiter with `undefined`. */
   releaseAll(): void {
     for (const key of [...this.waiters.keys()]) this.notify(key, undefined);
+  }
+
+  private siblingsOf(signal: AbortSignal): Set<Waiter<T>> {
+    let siblings = this.bySignal.get(signal);
+    if (siblings === undefined) {
+      const created = new Set<Waiter<T>>();
+      siblings = created;
+      this.bySignal.set(signal, created);
+      signal.addEventListener(
+        "abort",
+        () => {
+          for (const waiter of created) this.drop(waiter);
+          created.clear();
+        },
+        { once: true },
+      );
+    }
+    return siblings;
+  }
+
+  private drop(waiter: Waiter<T>): void {
+    const set = this.waiters.get(waiter.key);
+    if (set !== undefined && set.delete(waiter) && set.size === 0) this.waiters.delete(waiter.key);
+    waiter.resolve(undefined);
   }
 }

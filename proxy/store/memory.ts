@@ -38,8 +38,12 @@ export class MemoryJobStore implements JobStore {
   private readonly now: () => number;
   private readonly inFlight = new Map<string, StoredJob>();
   private readonly finished: LRUCache<string, StoredJob>;
-  /** Per account, positions in ascending list-key order (oldest first). */
-  private readonly index = new Map<string, ListPosition[]>();
+  /**
+   * Per account, positions in ascending list-key order (oldest first). A departed job's
+   * position stays until more than half are dead, then the list is compacted: removing
+   * each one from a 100 000-long array would cost every eviction a linear splice.
+   */
+  private readonly index = new Map<string, { positions: ListPosition[]; dead: number }>();
   private readonly changes = new ChangeNotifier<StoredJob>();
   private readonly purgeTimer: NodeJS.Timeout;
   private lastCreatedAt = 0;
@@ -66,13 +70,12 @@ export class MemoryJobStore implements JobStore {
   async insert(fresh: NewJob): Promise<StoredJob> {
     if (this.peek(fresh.id) !== undefined) throw new JobExistsError(`job ${fresh.id} already exists`);
     if (this.inFlight.size + this.finished.size >= this.maxJobs) {
-      this.finished.purgeStale();
-      if (this.inFlight.size + this.finished.size >= this.maxJobs) {
-        if (this.finished.size === 0) {
-          throw new StoreFullError(`the store holds ${this.inFlight.size} jobs in flight (--max-jobs ${this.maxJobs})`);
-        }
-        this.finished.pop();
+      // Make room by the LRU order alone: a purge of expired jobs walks the whole cache,
+      // too slow for every publish of a full store; the timer does it in the background.
+      if (this.finished.size === 0) {
+        throw new StoreFullError(`the store holds ${this.inFlight.size} jobs in flight (--max-jobs ${this.maxJobs})`);
       }
+      this.finished.pop();
     }
     this.lastCreatedAt = Math.max(this.now(), this.lastCreatedAt);
     const job: StoredJob = {
@@ -90,6 +93,10 @@ export class MemoryJobStore implements JobStore {
   }
 
   async get(id: string): Promise<StoredJob | undefined> {
+    return this.getSync(id);
+  }
+
+  getSync(id: string): StoredJob | undefined {
     return this.inFlight.get(id) ?? this.finished.get(id);
   }
 
@@ -112,14 +119,16 @@ export class MemoryJobStore implements JobStore {
   }
 
   async list(query: ListQuery): Promise<StoredJob[]> {
-    const positions = this.index.get(query.account);
+    const positions = this.index.get(query.account)?.positions;
     if (positions === undefined) return [];
     let from = positions.length - 1;
     if (query.after !== undefined) from = lowerBound(positions, query.after) - 1;
     const out: StoredJob[] = [];
     for (let i = from; i >= 0 && out.length < query.limit; i--) {
-      const job = this.peek(positions[i]!.id);
-      if (job === undefined) continue;
+      const position = positions[i]!;
+      const job = this.peek(position.id);
+      // A dead position, or one left by an earlier job under a re-published id.
+      if (job === undefined || job.createdAt !== position.createdAt) continue;
       if (query.teamId !== undefined && job.teamId !== query.teamId) continue;
       if (query.siteId !== undefined && job.resource.site_id !== query.siteId) continue;
       if (query.status !== undefined && job.status !== query.status) continue;
@@ -154,18 +163,24 @@ export class MemoryJobStore implements JobStore {
   }
 
   private forget(job: StoredJob): void {
-    const positions = this.index.get(job.account);
-    if (positions !== undefined) {
-      const at = lowerBound(positions, job);
-      if (positions[at]?.id === job.id) positions.splice(at, 1);
-      if (positions.length === 0) this.index.delete(job.account);
+    const entry = this.index.get(job.account);
+    if (entry !== undefined && ++entry.dead * 2 > entry.positions.length) {
+      entry.positions = entry.positions.filter((position) => this.holds(position));
+      entry.dead = 0;
+      if (entry.positions.length === 0) this.index.delete(job.account);
     }
     this.changes.notify(job.id, undefined);
   }
 
+  /** True when the job at `position` is still held (and is the one that was indexed there). */
+  private holds(position: ListPosition): boolean {
+    return this.peek(position.id)?.createdAt === position.createdAt;
+  }
+
   private indexAdd(job: StoredJob): void {
-    let positions = this.index.get(job.account);
-    if (positions === undefined) this.index.set(job.account, (positions = []));
+    let entry = this.index.get(job.account);
+    if (entry === undefined) this.index.set(job.account, (entry = { positions: [], dead: 0 }));
+    const { positions } = entry;
     const position = { createdAt: job.createdAt, id: job.id };
     const last = positions[positions.length - 1];
     if (last === undefined || compare(last, position) < 0) positions.push(position);

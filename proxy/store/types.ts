@@ -71,6 +71,11 @@ export interface JobStore {
   insert(job: NewJob): Promise<StoredJob>;
   get(id: string): Promise<StoredJob | undefined>;
   /**
+   * `get` without a promise, for backends that hold jobs in this process: when present,
+   * the hot path (a 304) is answered inside the request event, with no await.
+   */
+  getSync?(id: string): StoredJob | undefined;
+  /**
    * Atomically replaces a job with `mutate(current)`'s change. `mutate` may throw to
    * refuse, may be called again if a backend must retry, and returns `undefined` (or
    * a change equal to the current state) for "nothing to do": the version stays.
