@@ -8,6 +8,8 @@ import type { IncomingMessage } from "node:http";
 export interface JobView {
   /** Strictly increasing per change: the ETag and the SSE event id. */
   readonly version: number;
+  /** `"w/job-<version>"`, made once per state. */
+  readonly etag: string;
   readonly terminal: boolean;
   /** The job object as one line of JSON (the envelope's `data`). */
   json(): string;

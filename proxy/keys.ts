@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { isIdentifier } from "../client/types.js";
 
@@ -20,7 +20,8 @@ export interface Principal {
 }
 
 interface KeyEntry {
-  readonly digest: Buffer;
+  /** SHA-256 of the token, lowercase hex. */
+  readonly digest: string;
   readonly principal: Principal;
 }
 
@@ -31,15 +32,23 @@ export class KeysFileError extends Error {
 const HEX_64 = /^[0-9a-f]{64}$/;
 const ENTRY_FIELDS = new Set(["token", "token_sha256", "account", "scopes", "team_id", "site_id", "name"]);
 
-export function sha256(token: string): Buffer {
-  return createHash("sha256").update(token).digest();
+export function sha256Hex(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+/** Equal-length strings compared without an early exit (the time does not depend on where they differ). */
+function constantTimeEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return difference === 0;
 }
 
 export class KeyRing {
   private readonly byDigest = new Map<string, KeyEntry>();
 
   constructor(entries: Iterable<KeyEntry>) {
-    for (const entry of entries) this.byDigest.set(entry.digest.toString("hex"), entry);
+    for (const entry of entries) this.byDigest.set(entry.digest, entry);
   }
 
   get size(): number {
@@ -50,9 +59,9 @@ export class KeyRing {
   authenticate(authorization: string | undefined): Principal | undefined {
     const token = bearerToken(authorization);
     if (token === undefined) return undefined;
-    const digest = sha256(token);
-    const entry = this.byDigest.get(digest.toString("hex"));
-    if (entry === undefined || !timingSafeEqual(entry.digest, digest)) return undefined;
+    const digest = sha256Hex(token);
+    const entry = this.byDigest.get(digest);
+    if (entry === undefined || !constantTimeEqual(entry.digest, digest)) return undefined;
     return entry.principal;
   }
 
@@ -85,7 +94,7 @@ export class KeyRing {
     const seen = new Set<string>();
     const entries = list.map((raw, index) => {
       const entry = parseEntry(raw, (message) => fail(`entry ${index + 1}: ${message}`));
-      const hex = entry.digest.toString("hex");
+      const hex = entry.digest;
       if (seen.has(hex)) fail(`entry ${index + 1}: the same token appears in an earlier entry`);
       seen.add(hex);
       return entry;
@@ -103,15 +112,15 @@ function parseEntry(raw: unknown, fail: (message: string) => never): KeyEntry {
   const hasToken = entry.token !== undefined;
   const hasDigest = entry.token_sha256 !== undefined;
   if (hasToken === hasDigest) fail(`exactly one of "token" and "token_sha256" is required`);
-  let digest: Buffer;
+  let digest: string;
   if (hasToken) {
     if (typeof entry.token !== "string" || entry.token.length < 8) fail(`"token" must be a string of at least 8 characters`);
     // A bearer token never contains white space; one that did could never match.
     if (/\s/.test(entry.token as string)) fail(`"token" must not contain spaces or line breaks`);
-    digest = sha256(entry.token as string);
+    digest = sha256Hex(entry.token as string);
   } else {
     if (typeof entry.token_sha256 !== "string" || !HEX_64.test(entry.token_sha256)) fail(`"token_sha256" must be 64 lowercase hex characters`);
-    digest = Buffer.from(entry.token_sha256 as string, "hex");
+    digest = entry.token_sha256 as string;
   }
   if (!isIdentifier(entry.account)) fail(`"account" must be a non-empty identifier string`);
   if (!Array.isArray(entry.scopes) || entry.scopes.some((scope) => typeof scope !== "string")) fail(`"scopes" must be an array of strings`);

@@ -2,6 +2,7 @@ import type { IncomingMessage } from "node:http";
 import { isTerminal } from "../client/types.js";
 import { notFound } from "./api-error.js";
 import { authorize } from "./auth.js";
+import { etagOf } from "./etag.js";
 import type { JobSource, JobView } from "./job-source.js";
 import { jobJson } from "./job-json.js";
 import type { KeyRing } from "./keys.js";
@@ -14,7 +15,7 @@ const views = new WeakMap<StoredJob, JobView>();
 export function viewOf(job: StoredJob): JobView {
   let view = views.get(job);
   if (view === undefined) {
-    view = { version: job.version, terminal: isTerminal(job.status), json: () => jobJson(job) };
+    view = { version: job.version, etag: etagOf(job.version), terminal: isTerminal(job.status), json: () => jobJson(job) };
     views.set(job, view);
   }
   return view;

@@ -21,7 +21,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import { logRequest } from "../access-log.js";
 import { ApiError, sendError } from "../api-error.js";
-import { etagOf, ifNoneMatchMatches } from "../etag.js";
+import { ifNoneMatchMatches } from "../etag.js";
 import type { JobSource, JobView } from "../job-source.js";
 import { SHUTDOWN_REASON, type Lifecycle } from "../lifecycle.js";
 import type { ServerMetrics } from "../metrics.js";
@@ -71,7 +71,7 @@ export function createGetJobHandler(deps: GetJobDeps): GetJobHandler {
       "X-Request-Id", ex.stamp.requestId,
       "Forge-Version", ex.stamp.version,
       "Vary", "Prefer",
-      "ETag", etagOf(view.version),
+      "ETag", view.etag,
       "Cache-Control", "private, no-cache",
     ];
     if (!view.terminal) headers.push("Retry-After", String(pollHintSeconds(options.pollHintS, metrics.heldLongPolls + metrics.openStreams)));
@@ -103,7 +103,7 @@ export function createGetJobHandler(deps: GetJobDeps): GetJobHandler {
   const respond = (ex: Exchange, view: JobView): void => {
     const requestedWait = requestedWaitSeconds(ex.waitQuery, ex.req.headers.prefer);
     const ifNoneMatch = ex.req.headers["if-none-match"];
-    if (ifNoneMatch === undefined || !ifNoneMatchMatches(ifNoneMatch, etagOf(view.version))) return finish(ex, 200, view);
+    if (ifNoneMatch === undefined || !ifNoneMatchMatches(ifNoneMatch, view.etag)) return finish(ex, 200, view);
     const waitS = Math.min(requestedWait ?? 0, options.maxWaitS);
     if (waitS === 0 || view.terminal || lifecycle.isDraining) return finish(ex, 304, view);
     void hold(ex, view, waitS);

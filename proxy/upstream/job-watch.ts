@@ -17,7 +17,6 @@ import { AuthError, HttpError, NotFoundError, isAuthError, isHttpError, isNotFou
 import type { FetchLike } from "../../client/options.js";
 import { SseParser } from "../../client/sse-parser.js";
 import { looksLikeJob } from "../../client/types.js";
-import { etagOf } from "../etag.js";
 import type { UpstreamCache } from "./upstream-cache.js";
 import { upstreamAnswer } from "./upstream-errors.js";
 import { versionOfEtag } from "./version-of-etag.js";
@@ -219,7 +218,7 @@ export class JobWatch {
     });
     const cached = this.deps.cache.get(this.jobId);
     const result = await client.getJob(this.jobId, {
-      ...(cached !== undefined ? { etag: etagOf(cached.version), waitS: this.options.longPollS } : {}),
+      ...(cached !== undefined ? { etag: cached.etag, waitS: this.options.longPollS } : {}),
       signal: this.stopper.signal,
     });
     this.healthyNow = true;

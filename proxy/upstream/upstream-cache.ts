@@ -1,5 +1,6 @@
 import { LRUCache } from "lru-cache";
 import { isTerminal, JOB_STATUSES, type Job, type JobStatus } from "../../client/types.js";
+import { etagOf } from "../etag.js";
 import type { JobView } from "../job-source.js";
 import { ChangeNotifier } from "../store/change-notifier.js";
 
@@ -10,7 +11,7 @@ export interface CachedJob extends JobView {
 
 export function cachedJob(job: Job, version: number): CachedJob {
   const json = JSON.stringify(job);
-  return { job, version, terminal: isTerminal(job.status), json: () => json };
+  return { job, version, etag: etagOf(version), terminal: isTerminal(job.status), json: () => json };
 }
 
 /**

@@ -11,7 +11,6 @@ import { JobsClient } from "../../client/client.js";
 import type { FetchLike } from "../../client/options.js";
 import { isIdentifier } from "../../client/types.js";
 import { ApiError, notFound } from "../api-error.js";
-import { etagOf } from "../etag.js";
 import { LATEST_VERSION } from "../forge-version.js";
 import type { JobSource, JobView } from "../job-source.js";
 import { bearerToken } from "../keys.js";
@@ -103,7 +102,7 @@ export class UpstreamJobSource implements JobSource {
     });
     let result;
     try {
-      result = await client.getJob(jobId, cached === undefined ? {} : { etag: etagOf(cached.version) });
+      result = await client.getJob(jobId, cached === undefined ? {} : { etag: cached.etag });
     } catch (error) {
       this.access.revoke(caller.tokenHash, jobId);
       throw relayUpstreamError(error);
