@@ -3,7 +3,7 @@
  * printing its figures beside a baseline measured in the same run and their ratio, then
  * one summary table; results go to bench/results/<timestamp>.json (git-ignored).
  *
- * Names: 304, fanout, sse, waiter, store (default: all, in that order).
+ * Names: 304, fanout, sse, waiter, store, proxy (default: all, in that order).
  * --quick: small sizes and short durations (for shared machines and development).
  * Overrides: --n=, --rounds=, --duration=, --connections=, --seconds=, --waiter=loop, …
  */
@@ -17,6 +17,7 @@ import { runSseFanout } from "./benchmarks/sse-fanout.js";
 import { runStoreScale } from "./benchmarks/store-scale.js";
 import { runThroughput304 } from "./benchmarks/throughput-304.js";
 import { runWaiterCost } from "./benchmarks/waiter-cost.js";
+import { runProxyUpstream } from "./benchmarks/proxy-upstream.js";
 
 const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<BenchResult>> = {
   "304": runThroughput304,
@@ -24,6 +25,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<BenchResult>> = 
   sse: runSseFanout,
   waiter: runWaiterCost,
   store: runStoreScale,
+  proxy: runProxyUpstream,
 };
 
 const args = process.argv.slice(2);

@@ -37,10 +37,9 @@ export class StandaloneJobSource implements JobSource {
     return this.store.getSync !== undefined ? admit(this.store.getSync(jobId)) : this.store.get(jobId).then(admit);
   }
 
-  async waitForChange(_req: IncomingMessage, jobId: string, version: number, signal: AbortSignal): Promise<JobView | undefined> {
+  waitForChange(_req: IncomingMessage, jobId: string, version: number, signal: AbortSignal): Promise<JobView | undefined> {
     // A job's account and pins never change, so admission by `read` still holds.
-    const job = await this.store.waitForChange(jobId, version, signal);
-    return job === undefined ? undefined : viewOf(job);
+    return this.store.waitForChange(jobId, version, signal).then((job) => (job === undefined ? undefined : viewOf(job)));
   }
 
   async confirm(_req: IncomingMessage, _jobId: string, view: JobView): Promise<JobView> {

@@ -34,6 +34,8 @@ function fmt(value: number | undefined, digits = 2): string {
   if (value === undefined) return "";
   if (!Number.isFinite(value)) return String(value);
   if (Math.abs(value) >= 1000) return Math.round(value).toLocaleString("en-US");
+  // Tiny ratios (1 request in 3 000) keep two significant digits instead of rounding to 0.
+  if (value !== 0 && Math.abs(value) < 10 ** -digits) return value.toPrecision(2);
   return String(Math.round(value * 10 ** digits) / 10 ** digits);
 }
 
