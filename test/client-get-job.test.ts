@@ -6,24 +6,12 @@ import nock from "nock";
 import { JobsClient } from "../client/client.js";
 import { isJobFailedError, isTimeoutError, type JobFailedError, type TimeoutError } from "../client/errors.js";
 import type { Job } from "../client/types.js";
+import { envelope, fakeJob } from "./helpers/job-fixture.js";
 
 const API = "http://api.test";
 const TOKEN = "mfk_unit_token";
 
-function job(version: number, status: Job["status"] = "running"): Job {
-  return {
-    id: "job_1",
-    type: "deployment.deploy",
-    status,
-    progress: status === "succeeded" ? 1 : version / 10,
-    created_at: "2026-06-24T01:02:00.110Z",
-    resource: { type: "deployment", id: "site_1", site_id: "site_1" },
-    result: status === "succeeded" ? { release_id: "rel_1" } : null,
-    error: null,
-    links: { self: "/v1/jobs/job_1", stream: "/v1/jobs/job_1/stream" },
-  };
-}
-const envelope = (j: Job) => ({ data: j, request_id: "req_1" });
+const job = fakeJob;
 const client = () => new JobsClient({ apiUrl: API, token: TOKEN, forgeVersion: "2026-06-23", userAgent: "unit-test" });
 
 beforeAll(() => nock.disableNetConnect());

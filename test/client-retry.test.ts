@@ -7,24 +7,12 @@ import { backoffDelayMs, parseRetryAfterMs, retryDelayMs } from "../client/backo
 import { JobsClient } from "../client/client.js";
 import { isHttpError, isUnreachableError, isAuthError, isNotFoundError, type UnreachableError } from "../client/errors.js";
 import type { Job } from "../client/types.js";
+import { envelope, fakeJob } from "./helpers/job-fixture.js";
 
 const API = "http://api.test";
 const TOKEN = "mfk_unit_secret_token";
 
-function job(version: number, status: Job["status"] = "running", progress = 0.5): Job {
-  return {
-    id: "job_1",
-    type: "deployment.deploy",
-    status,
-    progress: status === "succeeded" ? 1 : progress,
-    created_at: "2026-06-24T01:02:00.110Z",
-    resource: { type: "deployment", id: "site_1", site_id: "site_1" },
-    result: status === "succeeded" ? { release_id: "rel_1" } : null,
-    error: null,
-    links: { self: "/v1/jobs/job_1", stream: "/v1/jobs/job_1/stream" },
-  };
-}
-const envelope = (j: Job) => ({ data: j, request_id: "req_1" });
+const job = (version: number, status: Job["status"] = "running", progress = 0.5): Job => fakeJob(version, status, progress);
 
 function client(retry = {}): JobsClient {
   return new JobsClient({ apiUrl: API, token: TOKEN, retry: { minDelayMs: 50, maxDelayMs: 400, ...retry } });

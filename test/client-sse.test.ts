@@ -8,6 +8,7 @@ import { JobsClient } from "../client/client.js";
 import { isNotFoundError, isUnreachableError } from "../client/errors.js";
 import { SseParser, type SseEvent } from "../client/sse-parser.js";
 import type { Job } from "../client/types.js";
+import { fakeJob } from "./helpers/job-fixture.js";
 
 function parseAll(chunks: string[]): { events: SseEvent[]; retries: number[]; comments: string[] } {
   const events: SseEvent[] = [];
@@ -64,19 +65,7 @@ describe("SseParser", () => {
 describe("streamJob", () => {
   const API = "http://api.test";
   const client = () => new JobsClient({ apiUrl: API, token: "mfk_unit", retry: { minDelayMs: 10, maxDelayMs: 50 } });
-  function job(version: number, status: Job["status"] = "running"): Job {
-    return {
-      id: "job_1",
-      type: "deployment.deploy",
-      status,
-      progress: status === "succeeded" ? 1 : version / 10,
-      created_at: "2026-06-24T01:02:00.110Z",
-      resource: { type: "deployment", id: "site_1", site_id: "site_1" },
-      result: status === "succeeded" ? { release_id: "rel_1" } : null,
-      error: null,
-      links: { self: "/v1/jobs/job_1", stream: "/v1/jobs/job_1/stream" },
-    };
-  }
+  const job = fakeJob;
   const event = (j: Job, version: number) => `event: job\nid: ${version}\ndata: ${JSON.stringify(j)}\n\n`;
   const sse = { "Content-Type": "text/event-stream; charset=utf-8" };
   /** The body as chunks cut at awkward places (inside a field, inside the JSON, between CR and LF). */
