@@ -92,6 +92,10 @@ export function createGetJobHandler(deps: GetJobDeps): GetJobHandler {
     if (ex.res.destroyed) return record(ex, 499);
     const apiError = error instanceof ApiError ? error : new ApiError("internal", "internal error; the request id identifies it in the server's logs");
     if (!(error instanceof ApiError)) logger.error({ err: error, request_id: ex.stamp.requestId, route: GET_JOB_ROUTE }, "unhandled error");
+    if (ex.res.headersSent) {
+      ex.res.destroy(); // an answer was under way: cut it rather than send a second
+      return record(ex, apiError.status);
+    }
     ex.res.setHeader("X-Request-Id", ex.stamp.requestId);
     ex.res.setHeader("Forge-Version", ex.stamp.version);
     ex.res.setHeader("Vary", "Prefer");
