@@ -187,3 +187,34 @@ async function bufferingRelay(target: URL): Promise<{ url: string; close(): void
     },
   };
 }
+
+test("a watch ends when nobody has asked for --watch-idle, and after the terminal state", async () => {
+  const quick = await startTestProxy(upstream.url, { accessTtlMs: 60_000, watchIdleMs: 300 });
+  const watches = async () => Number(/jobgate_upstream_watches (\d+)/.exec((await quick.request("/metrics", { token: null })).text)![1]);
+  const until = async (predicate: () => Promise<boolean>) => {
+    const deadline = Date.now() + 10_000;
+    while (!(await predicate())) {
+      if (Date.now() > deadline) throw new Error("condition not reached in 10 s");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  try {
+    const idle = await upstream.publish();
+    await quick.request(`/v1/jobs/${idle.id}`, { token: TOKENS.reader });
+    expect(await watches()).toBe(1);
+    await until(async () => (await watches()) === 0); // heartbeats every 1 s let it notice
+
+    const finishing = await upstream.publish();
+    const held = longPoll(quick, finishing.id, '"w/job-1"');
+    await untilHeld(quick, 1);
+    await upstream.patch(finishing.id, { status: "succeeded" });
+    expect((await held).json.data.status).toBe("succeeded");
+    await until(async () => (await watches()) === 0);
+    // The finished state stays servable to an admitted token without a watch.
+    const again = await quick.request(`/v1/jobs/${finishing.id}`, { token: TOKENS.reader });
+    expect(again.json.data.status).toBe("succeeded");
+    expect(await watches()).toBe(0);
+  } finally {
+    await quick.close();
+  }
+});
