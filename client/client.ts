@@ -35,7 +35,7 @@ import {
   type JobgateError,
 } from "./errors.js";
 import { LONG_POLL_GRACE_MS, normalizeClientOptions, type JobsClientOptions, type NormalizedClientOptions } from "./options.js";
-import { SseParser } from "./sse-parser.js";
+import { SseLimitError, SseParser } from "./sse-parser.js";
 import { JOB_STATUSES, isIdentifier, isTerminal, looksLikeJob, type Job, type JobStatus } from "./types.js";
 
 /** Shortest gap between two polls that both came back unchanged. */
@@ -385,7 +385,13 @@ export class JobsClient {
         if (body === null) throw this.#invalidResponse(res, `GET ${path}`, "the stream had no body");
         for await (const chunk of body as AsyncIterable<Uint8Array>) {
           armIdle();
-          parser.push(decoder.decode(chunk, { stream: true }));
+          try {
+            parser.push(decoder.decode(chunk, { stream: true }));
+          } catch (error) {
+            // Not a job stream: say so once rather than reconnecting to it forever.
+            if (error instanceof SseLimitError) throw this.#invalidResponse(res, `GET ${path}`, error.message);
+            throw error;
+          }
           while (pending.length > 0) {
             const next = pending.shift()!;
             state.lastEventId = next.id;

@@ -151,4 +151,3 @@ export function bearerToken(authorization: string | undefined): string | undefin
   const token = authorization.slice(7).trim();
   return token === "" ? undefined : token;
 }
-

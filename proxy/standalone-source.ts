@@ -42,7 +42,9 @@ export class StandaloneJobSource implements JobSource {
     return this.store.waitForChange(jobId, version, signal).then((job) => (job === undefined ? undefined : viewOf(job)));
   }
 
-  async confirm(_req: IncomingMessage, _jobId: string, view: JobView): Promise<JobView> {
-    return view; // the store is the truth, and admission by `read` still holds
+  async confirm(_req: IncomingMessage, jobId: string, view: JobView): Promise<JobView> {
+    // A change may have landed between the wait's end and now; admission by `read` still holds.
+    const job = await this.store.get(jobId);
+    return job === undefined ? view : viewOf(job);
   }
 }

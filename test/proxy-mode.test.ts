@@ -164,14 +164,36 @@ test("behind a middlebox that buffers SSE, the watch falls back to upstream long
   }
 });
 
-/** A relay that passes everything through but holds back SSE bodies, as buffering proxies do. */
-async function bufferingRelay(target: URL): Promise<{ url: string; close(): void }> {
+test("an upstream that cuts quiet streams (an idle timeout) does not make held polls fail", async () => {
+  const cutting = await bufferingRelay(new URL(upstream.url), "cut");
+  const viaBox = await startTestProxy(cutting.url, { accessTtlMs: 60_000, maxWaitS: 20 });
+  try {
+    const job = await upstream.publish();
+    await viaBox.request(`/v1/jobs/${job.id}`, { token: TOKENS.reader });
+    for (let i = 0; i < 3; i++) {
+      const res = await viaBox.request(`/v1/jobs/${job.id}`, { token: TOKENS.reader, headers: { "if-none-match": '"w/job-1"', prefer: "wait=2" } });
+      expect(res.status).toBe(304);
+    }
+  } finally {
+    await viaBox.close();
+    cutting.close();
+  }
+});
+
+/**
+ * A relay that passes everything through but mistreats SSE bodies as middleboxes do:
+ * "buffer" holds them back; "cut" closes each stream after CUT_AFTER_MS.
+ */
+const CUT_AFTER_MS = 1_200;
+async function bufferingRelay(target: URL, mode: "buffer" | "cut" = "buffer"): Promise<{ url: string; close(): void }> {
   const server: Server = createServer((req, res) => {
     const upstreamReq = httpRequest(
       { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
       (upstreamRes) => {
         res.writeHead(upstreamRes.statusCode!, upstreamRes.headers);
-        if (String(upstreamRes.headers["content-type"]).startsWith("text/event-stream")) return; // buffered "forever"
+        const sse = String(upstreamRes.headers["content-type"]).startsWith("text/event-stream");
+        if (sse && mode === "buffer") return; // buffered "forever"
+        if (sse) setTimeout(() => res.destroy(), CUT_AFTER_MS);
         upstreamRes.pipe(res);
       },
     );

@@ -80,3 +80,19 @@ test("an id published again after its job was evicted is listed once", async () 
   expect(listed).toHaveLength(2);
   await store.close();
 });
+
+test("an evicted id taken over by another account in the same millisecond never lists under the first", async () => {
+  const store = new MemoryJobStore({ maxJobs: 2, now: () => 1_000 });
+  const mine = await store.insert(newJob());
+  await store.update(mine.id, () => ({ status: "succeeded", progress: 1 }));
+  const kept = await store.insert(newJob());
+  await store.update(kept.id, () => ({ status: "succeeded", progress: 1 }));
+  await store.get(kept.id); // `mine` is now the least recently used
+  const filler = await store.insert(newJob()); // evicts `mine`
+  await store.update(filler.id, () => ({ status: "succeeded", progress: 1 }));
+  await store.get(filler.id);
+  const theirs = await store.insert(newJob({ id: mine.id, account: "acct_2" })); // evicts `kept`, same createdAt as `mine`
+  expect((await store.list({ account: "acct_1", limit: 10 })).map((job) => job.id)).toEqual([filler.id]);
+  expect((await store.list({ account: "acct_2", limit: 10 })).map((job) => job.id)).toEqual([theirs.id]);
+  await store.close();
+});

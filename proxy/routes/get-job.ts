@@ -105,6 +105,7 @@ export function createGetJobHandler(deps: GetJobDeps): GetJobHandler {
 
   /** Answers at once, or starts a hold; synchronous up to the hold. */
   const respond = (ex: Exchange, view: JobView): void => {
+    if (ex.res.destroyed) return record(ex, 499); // gone while the source was read
     const requestedWait = requestedWaitSeconds(ex.waitQuery, ex.req.headers.prefer);
     const ifNoneMatch = ex.req.headers["if-none-match"];
     if (ifNoneMatch === undefined || !ifNoneMatchMatches(ifNoneMatch, view.etag)) return finish(ex, 200, view);
@@ -151,10 +152,13 @@ export function createGetJobHandler(deps: GetJobDeps): GetJobHandler {
     try {
       if (ex.stamp.versionError !== undefined) throw ex.stamp.versionError;
       const read = source.read(req, jobId);
-      if (read instanceof Promise) {
-        read.then((view) => respond(ex, view)).catch((error: unknown) => fail(ex, error));
+      // A promise from any realm or driver, not only this realm's Promise.
+      if (typeof (read as PromiseLike<JobView>).then === "function") {
+        Promise.resolve(read as PromiseLike<JobView>)
+          .then((view) => respond(ex, view))
+          .catch((error: unknown) => fail(ex, error));
       } else {
-        respond(ex, read);
+        respond(ex, read as JobView);
       }
     } catch (error) {
       fail(ex, error);

@@ -72,6 +72,9 @@ export class MemoryJobStore implements JobStore {
     if (this.inFlight.size + this.finished.size >= this.maxJobs) {
       // Make room by the LRU order alone: a purge of expired jobs walks the whole cache,
       // too slow for every publish of a full store; the timer does it in the background.
+      // So at the bound the least recently used finished job goes, even one younger than
+      // --retention while an expired one read more recently waits for the next sweep:
+      // the bound wins, as spec §8 allows.
       if (this.finished.size === 0) {
         throw new StoreFullError(`the store holds ${this.inFlight.size} jobs in flight (--max-jobs ${this.maxJobs})`);
       }
@@ -128,7 +131,7 @@ export class MemoryJobStore implements JobStore {
       const position = positions[i]!;
       const job = this.peek(position.id);
       // A dead position, or one left by an earlier job under a re-published id.
-      if (job === undefined || job.createdAt !== position.createdAt) continue;
+      if (job === undefined || job.createdAt !== position.createdAt || job.account !== query.account) continue;
       if (query.teamId !== undefined && job.teamId !== query.teamId) continue;
       if (query.siteId !== undefined && job.resource.site_id !== query.siteId) continue;
       if (query.status !== undefined && job.status !== query.status) continue;
@@ -165,16 +168,18 @@ export class MemoryJobStore implements JobStore {
   private forget(job: StoredJob): void {
     const entry = this.index.get(job.account);
     if (entry !== undefined && ++entry.dead * 2 > entry.positions.length) {
-      entry.positions = entry.positions.filter((position) => this.holds(position));
+      // lru-cache disposes before it deletes: the departing job still looks held.
+      entry.positions = entry.positions.filter((position) => position.id !== job.id && this.holds(job.account, position));
       entry.dead = 0;
       if (entry.positions.length === 0) this.index.delete(job.account);
     }
     this.changes.notify(job.id, undefined);
   }
 
-  /** True when the job at `position` is still held (and is the one that was indexed there). */
-  private holds(position: ListPosition): boolean {
-    return this.peek(position.id)?.createdAt === position.createdAt;
+  /** True when the job at `position` is still held, and is the one `account` indexed there. */
+  private holds(account: string, position: ListPosition): boolean {
+    const job = this.peek(position.id);
+    return job !== undefined && job.createdAt === position.createdAt && job.account === account;
   }
 
   private indexAdd(job: StoredJob): void {
@@ -183,8 +188,14 @@ export class MemoryJobStore implements JobStore {
     const { positions } = entry;
     const position = { createdAt: job.createdAt, id: job.id };
     const last = positions[positions.length - 1];
-    if (last === undefined || compare(last, position) < 0) positions.push(position);
-    else positions.splice(lowerBound(positions, position), 0, position);
+    if (last === undefined || compare(last, position) < 0) {
+      positions.push(position);
+      return;
+    }
+    const at = lowerBound(positions, position);
+    // A re-published id in the same millisecond finds its old, dead position: revive it.
+    if (positions[at] !== undefined && compare(positions[at]!, position) === 0) entry.dead = Math.max(0, entry.dead - 1);
+    else positions.splice(at, 0, position);
   }
 }
 

@@ -40,13 +40,22 @@ export interface WatchDeps {
   readonly fetchFor: (kind: "watch_stream" | "watch_poll") => FetchLike;
 }
 
-interface Credentials {
+/** An admitted caller's credentials, as the watch reads with them. */
+export interface Credentials {
   readonly token: string;
+  /** SHA-256 of the token: the key it is kept under. */
+  readonly tokenHash: string;
   readonly forgeVersion: string;
 }
 
+/** A stream that closes sooner than this without an event counts as a failure (backoff). */
+const MIN_LIVE_STREAM_MS = 1_000;
+/** Admitted callers' credentials a watch keeps, to fall back on when one is refused. */
+const MAX_CANDIDATES = 8;
+
 export class JobWatch {
-  private credentials: Credentials | undefined;
+  /** Admitted callers, most recent last: the watch reads with the last, falls back on the others. */
+  private readonly candidates = new Map<string, Credentials>();
   private healthyNow = false;
   private sseBlocked = false;
   private lastInterest = performance.now();
@@ -68,9 +77,11 @@ export class JobWatch {
     return this.sseBlocked ? "long-poll" : "sse";
   }
 
-  /** A caller the upstream just admitted: the watch may read with its token. */
-  offer(token: string, forgeVersion: string): void {
-    this.credentials = { token, forgeVersion };
+  /** A caller the upstream admitted: the watch may read with its token. */
+  offer(credentials: Credentials): void {
+    this.candidates.delete(credentials.tokenHash);
+    this.candidates.set(credentials.tokenHash, credentials);
+    if (this.candidates.size > MAX_CANDIDATES) this.candidates.delete(this.candidates.keys().next().value!);
     this.touch();
     this.credentialsOffered?.();
   }
@@ -89,7 +100,7 @@ export class JobWatch {
     let failures = 0;
     try {
       while (!this.stopper.signal.aborted && !this.idle()) {
-        const credentials = this.credentials;
+        const credentials = [...this.candidates.values()].pop();
         if (credentials === undefined) {
           this.healthyNow = false;
           await this.credentialsOrIdle();
@@ -104,8 +115,8 @@ export class JobWatch {
           this.healthyNow = false;
           if (this.stopper.signal.aborted) return;
           if (isAuthError(error) || isNotFoundError(error)) {
-            // This token may no longer read the job: wait for an admitted caller's.
-            if (this.credentials === credentials) this.credentials = undefined;
+            // This token may no longer read the job: fall back on another admitted caller's.
+            this.candidates.delete(credentials.tokenHash);
             continue;
           }
           failures++;
@@ -149,10 +160,16 @@ export class JobWatch {
     if (cached !== undefined) headers["Last-Event-ID"] = String(cached.version);
     let silence: NodeJS.Timeout | undefined;
     let sawByte = false;
+    let connectedAt = Number.POSITIVE_INFINITY;
+    let events = 0;
     const armSilence = (ms: number, onFire: () => void): void => {
       clearTimeout(silence);
       silence = setTimeout(onFire, ms);
     };
+    // A stream that lived (an event, or bytes for a while) and then ended or was cut — an
+    // idle timeout somewhere cuts quiet streams — is resumed at once, and the cache stays
+    // current meanwhile; one that died straight away is a failure to back off from.
+    const lived = (): boolean => events > 0 || (sawByte && performance.now() - connectedAt >= MIN_LIVE_STREAM_MS);
     try {
       armSilence(this.options.sseFirstByteMs, () => {
         if (!sawByte) this.sseBlocked = true;
@@ -160,9 +177,9 @@ export class JobWatch {
       });
       const url = `${this.options.upstreamUrl}/v1/jobs/${encodeURIComponent(this.jobId)}/stream`;
       const res = await this.deps.fetchFor("watch_stream")(url, { headers, signal: connection.signal });
+      connectedAt = performance.now();
       if (res.status !== 200 || res.body === null) throw await errorOf(res, url);
       let terminal = false;
-      let events = 0;
       const parser = new SseParser({
         onEvent: (event) => {
           if (event.event !== "job") return;
@@ -189,16 +206,15 @@ export class JobWatch {
         if (terminal) return true;
         if (this.idle()) return true;
       }
-      this.healthyNow = false;
-      // The upstream closed the stream: resume at once after a live one; back off after an
-      // empty one, or a stream that always closes at once would make this a tight loop.
-      if (events === 0) throw new HttpError("the upstream closed the stream without an event", { status: 502, code: "empty_upstream_stream", requestId: undefined });
-      return false;
+      if (lived()) return false;
+      throw new HttpError("the upstream closed the stream at once", { status: 502, code: "empty_upstream_stream", requestId: undefined });
     } catch (error) {
-      if (connection.signal.aborted && !this.stopper.signal.aborted) {
+      if (this.stopper.signal.aborted) throw error;
+      if (connection.signal.aborted) {
         this.healthyNow = false;
         return false; // buffered (now falling back) or gone silent: reconnect
       }
+      if (lived() && !isHttpError(error)) return false; // cut mid-stream
       throw error;
     } finally {
       clearTimeout(silence);

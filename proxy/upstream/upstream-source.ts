@@ -19,16 +19,11 @@ import type { CachedJob, UpstreamCache } from "./upstream-cache.js";
 import { relayUpstreamError, upstreamUnavailable } from "./upstream-errors.js";
 import type { UpstreamMetrics } from "./upstream-metrics.js";
 import { versionOfEtag } from "./version-of-etag.js";
+import type { Credentials } from "./job-watch.js";
 import type { WatchRegistry } from "./watch-registry.js";
 
 /** Timeout of an access check against the upstream. */
 const ACCESS_CHECK_TIMEOUT_MS = 10_000;
-
-interface Caller {
-  readonly token: string;
-  readonly tokenHash: string;
-  readonly forgeVersion: string;
-}
 
 export class UpstreamJobSource implements JobSource {
   /** Checks in flight, by token hash and job: concurrent callers share one upstream request. */
@@ -50,12 +45,12 @@ export class UpstreamJobSource implements JobSource {
     const cached = this.cache.get(jobId);
     if (cached !== undefined && this.access.allows(caller.tokenHash, jobId) && (cached.terminal || this.watches.get(jobId)?.healthy)) {
       this.metrics.read("hit");
-      if (!cached.terminal) this.watches.ensure(jobId, caller.token, caller.forgeVersion);
+      if (!cached.terminal) this.watches.ensure(jobId, caller);
       return cached;
     }
     this.metrics.read("miss");
     const fresh = await this.check(caller, jobId);
-    if (!fresh.terminal) this.watches.ensure(jobId, caller.token, caller.forgeVersion);
+    if (!fresh.terminal) this.watches.ensure(jobId, caller);
     return fresh;
   }
 
@@ -63,7 +58,7 @@ export class UpstreamJobSource implements JobSource {
     const caller = callerOf(req);
     // Each waiter keeps the watch fed with an admitted token, so the watch never stalls
     // on a token the upstream has since refused while admitted callers still wait.
-    if (this.access.allows(caller.tokenHash, jobId)) this.watches.ensure(jobId, caller.token, caller.forgeVersion);
+    if (this.access.allows(caller.tokenHash, jobId)) this.watches.ensure(jobId, caller);
     const next = await this.cache.waitForChange(jobId, version, signal);
     if (next === undefined) return undefined;
     // A hold can outlive the access decision: ask again before showing a new state.
@@ -80,7 +75,7 @@ export class UpstreamJobSource implements JobSource {
   }
 
   /** The caller's own conditional GET upstream: admits or refuses it, and refreshes the cache. */
-  private check(caller: Caller, jobId: string): Promise<CachedJob> {
+  private check(caller: Credentials, jobId: string): Promise<CachedJob> {
     const key = `${caller.tokenHash}\0${jobId}`;
     let pending = this.checking.get(key);
     if (pending === undefined) {
@@ -90,7 +85,7 @@ export class UpstreamJobSource implements JobSource {
     return pending;
   }
 
-  private async askUpstream(caller: Caller, jobId: string): Promise<CachedJob> {
+  private async askUpstream(caller: Credentials, jobId: string): Promise<CachedJob> {
     const cached = this.cache.get(jobId);
     const client = new JobsClient({
       apiUrl: this.upstreamUrl,
@@ -117,7 +112,7 @@ export class UpstreamJobSource implements JobSource {
   }
 }
 
-function callerOf(req: IncomingMessage): Caller {
+function callerOf(req: IncomingMessage): Credentials {
   const token = bearerToken(req.headers.authorization);
   if (token === undefined || /\s/.test(token)) {
     throw new ApiError("unauthenticated", "missing Authorization: Bearer <token> header", { "WWW-Authenticate": 'Bearer realm="jobgate"' });

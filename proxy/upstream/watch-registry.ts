@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { FetchLike } from "../../client/options.js";
-import { JobWatch, type WatchOptions } from "./job-watch.js";
+import { JobWatch, type Credentials, type WatchOptions } from "./job-watch.js";
 import type { UpstreamCache } from "./upstream-cache.js";
 
 /** At most one running watch per job; a watch that ends removes itself. */
@@ -13,7 +13,7 @@ export class WatchRegistry {
   ) {}
 
   /** Starts (or feeds) the job's watch with an admitted caller's credentials. */
-  ensure(jobId: string, token: string, forgeVersion: string): JobWatch {
+  ensure(jobId: string, credentials: Credentials): JobWatch {
     let watch = this.watches.get(jobId);
     if (watch === undefined) {
       const created = new JobWatch(jobId, this.options, this.deps);
@@ -23,7 +23,7 @@ export class WatchRegistry {
         if (this.watches.get(jobId) === created) this.watches.delete(jobId);
       });
     }
-    watch.offer(token, forgeVersion);
+    watch.offer(credentials);
     return watch;
   }
 
