@@ -5,7 +5,7 @@
 import { MemoryJobStore } from "../proxy/store/memory.js";
 import { TOKENS } from "./helpers/keys.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
-import { allOutput, assertBuilt, startCli, startRelay, until, type Relay } from "./cli-harness.js";
+import { allOutput, assertBuilt, startCli, startRelay, until, type Relay } from "./helpers/cli.js";
 
 let api: TestServer;
 let relay: Relay;

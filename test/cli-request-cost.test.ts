@@ -5,7 +5,7 @@
 import type { IncomingMessage } from "node:http";
 import { TOKENS } from "./helpers/keys.js";
 import { startTestServer } from "./helpers/server.js";
-import { allOutput, assertBuilt, startCli, until } from "./cli-harness.js";
+import { allOutput, assertBuilt, startCli, until } from "./helpers/cli.js";
 
 beforeAll(() => assertBuilt());
 afterAll(() => {

@@ -5,7 +5,7 @@
  */
 import { TOKENS } from "./helpers/keys.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
-import { allOutput, assertBuilt, closedPort, median, runCli, startCli, until } from "./cli-harness.js";
+import { allOutput, assertBuilt, closedPort, median, runCli, startCli, until } from "./helpers/cli.js";
 
 let api: TestServer;
 let env: Record<string, string>;

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TOKENS } from "./helpers/keys.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
-import { allOutput, assertBuilt, runCli, startCli, until } from "./cli-harness.js";
+import { allOutput, assertBuilt, runCli, startCli, until } from "./helpers/cli.js";
 
 let api: TestServer;
 let env: Record<string, string>;

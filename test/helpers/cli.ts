@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { createServer, type AddressInfo, type Server, type Socket, connect } from "node:net";
 import { fileURLToPath } from "node:url";
 
-export const CLI = fileURLToPath(new URL("../dist/provider-shim/cli/main.js", import.meta.url));
+export const CLI = fileURLToPath(new URL("../../dist/provider-shim/cli/main.js", import.meta.url));
 
 export function assertBuilt(): void {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npx tsc -p tsconfig.json\` (npm test builds first)`);
