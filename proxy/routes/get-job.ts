@@ -23,7 +23,7 @@ import { logRequest } from "../access-log.js";
 import { ApiError, sendError } from "../api-error.js";
 import { ifNoneMatchMatches } from "../etag.js";
 import type { JobSource, JobView } from "../job-source.js";
-import { SHUTDOWN_REASON, type Lifecycle } from "../lifecycle.js";
+import { CLIENT_GONE, SHUTDOWN_REASON, WAIT_ELAPSED, type Lifecycle } from "../lifecycle.js";
 import type { ServerMetrics } from "../metrics.js";
 import { requestedWaitSeconds } from "../prefer.js";
 import { stampRequest, type StampedRequest } from "../request-context.js";
@@ -118,10 +118,10 @@ export function createGetJobHandler(deps: GetJobDeps): GetJobHandler {
   const hold = async (ex: Exchange, view: JobView, waitS: number): Promise<void> => {
     const applied = ["Preference-Applied", `wait=${waitS}`];
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), waitS * 1000);
-    const onClose = (): void => controller.abort();
+    const timer = setTimeout(() => controller.abort(WAIT_ELAPSED), waitS * 1000);
+    const onClose = (): void => controller.abort(CLIENT_GONE);
     ex.res.once("close", onClose);
-    if (ex.res.destroyed) controller.abort(); // gone while the source was read
+    if (ex.res.destroyed) controller.abort(CLIENT_GONE); // gone while the source was read
     const release = lifecycle.hold(controller);
     metrics.heldLongPolls++;
     let next: JobView | undefined;

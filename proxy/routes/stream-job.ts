@@ -19,7 +19,7 @@ import type { Logger } from "pino";
 import { ApiError } from "../api-error.js";
 import { queryParam } from "../express-helpers.js";
 import type { JobSource, JobView } from "../job-source.js";
-import type { Lifecycle } from "../lifecycle.js";
+import { STREAM_ENDED, type Lifecycle } from "../lifecycle.js";
 import type { ServerMetrics } from "../metrics.js";
 
 export const SSE_RETRY_MS = 3000;
@@ -51,7 +51,7 @@ export function createStreamJobRouter(deps: {
     res.write(`retry: ${SSE_RETRY_MS}\n: jobgate stream for ${jobId}\n\n`);
 
     const controller = new AbortController();
-    const end = (): void => controller.abort();
+    const end = (): void => controller.abort(STREAM_ENDED);
     res.once("close", end);
     if (res.destroyed) end(); // gone while the source was read
     const release = lifecycle.stream(end);
