@@ -30,6 +30,13 @@ export interface JobSource {
    */
   waitForChange(req: IncomingMessage, jobId: string, version: number, signal: AbortSignal): Promise<JobView | undefined>;
   /**
+   * Every state after `version`, for a stream `read` admitted: `onView` as each change is
+   * accepted (no hop), possibly repeating or lagging a version the caller must skip;
+   * `onEnd` once when the job goes away or the caller may no longer see it (with the
+   * error then). Returns the unsubscribe function.
+   */
+  subscribe(req: IncomingMessage, jobId: string, version: number, onView: (view: JobView) => void, onEnd: (error?: unknown) => void): () => void;
+  /**
    * Called when a held request saw no change, before it answers: the state to answer
    * with (`view` itself for a 304, or a newer one), after making sure the caller may
    * still see it. Throws like `read` — a 503 when the source cannot vouch for the state.

@@ -6,12 +6,11 @@
  */
 export const SHUTDOWN_REASON = "shutdown";
 /**
- * Reasons for ending a hold or a stream. A plain value, not `abort()`'s default
+ * Reasons for ending a hold. A plain value, not `abort()`'s default
  * DOMException: that captures a stack trace, which 10 000 holds ending at once pay for.
  */
 export const WAIT_ELAPSED = "wait elapsed";
 export const CLIENT_GONE = "client gone";
-export const STREAM_ENDED = "stream ended";
 
 export class Lifecycle {
   private draining = false;

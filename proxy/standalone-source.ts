@@ -42,6 +42,10 @@ export class StandaloneJobSource implements JobSource {
     return this.store.waitForChange(jobId, version, signal).then((job) => (job === undefined ? undefined : viewOf(job)));
   }
 
+  subscribe(_req: IncomingMessage, jobId: string, version: number, onView: (view: JobView) => void, onEnd: () => void): () => void {
+    return this.store.subscribe(jobId, version, (job) => (job === undefined ? onEnd() : onView(viewOf(job))));
+  }
+
   async confirm(_req: IncomingMessage, jobId: string, view: JobView): Promise<JobView> {
     // A change may have landed between the wait's end and now; admission by `read` still holds.
     const job = await this.store.get(jobId);

@@ -94,6 +94,33 @@ export function describeJobStoreContract(name: string, create: () => Promise<Job
       expect(woken?.progress).toBe(0.9);
     });
 
+    test("subscribe delivers every change, in order, as it is accepted, until unsubscribed", async () => {
+      const { id } = await store.insert(newJob());
+      const seen: number[] = [];
+      const unsubscribe = store.subscribe(id, 1, (job) => seen.push(job?.version ?? -1));
+      await store.update(id, () => ({ progress: 0.1 }));
+      await store.update(id, () => ({ progress: 0.2 }));
+      expect(seen).toEqual([2, 3]);
+      unsubscribe();
+      await store.update(id, () => ({ progress: 0.3 }));
+      expect(seen).toEqual([2, 3]);
+    });
+
+    test("subscribe catches up once on a state that was already past, and never repeats it", async () => {
+      const { id } = await store.insert(newJob());
+      await store.update(id, () => ({ progress: 0.5 }));
+      const seen: number[] = [];
+      store.subscribe(id, 1, (job) => seen.push(job?.version ?? -1));
+      await store.update(id, () => ({ progress: 0.6 })); // lands before the catch-up runs
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(seen).toEqual([3]);
+    });
+
+    test("subscribe to a missing job ends at once", async () => {
+      const ended = await new Promise((resolve) => store.subscribe("job_missing", 0, resolve));
+      expect(ended).toBeUndefined();
+    });
+
     test("list returns the account's jobs newest first, filtered and paged by position", async () => {
       const a = await store.insert(newJob());
       const b = await store.insert(newJob({ resource: { type: "build", id: "site_2", site_id: "site_2" } }));

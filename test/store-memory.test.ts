@@ -96,3 +96,13 @@ test("an evicted id taken over by another account in the same millisecond never 
   expect((await store.list({ account: "acct_2", limit: 10 })).map((job) => job.id)).toEqual([theirs.id]);
   await store.close();
 });
+
+test("a subscriber to an evicted job is told it is gone", async () => {
+  const store = new MemoryJobStore({ maxJobs: 1 });
+  const job = await store.insert(newJob());
+  await store.update(job.id, () => ({ status: "succeeded", progress: 1 }));
+  const gone = new Promise((resolve) => store.subscribe(job.id, 2, resolve));
+  await store.insert(newJob());
+  await expect(gone).resolves.toBeUndefined();
+  await store.close();
+});

@@ -5,8 +5,7 @@
  * - auth errors and 404 (missing or invisible) come as JSON before any stream starts;
  * - the first bytes go out at once: `retry: 3000` and a comment, then the current state;
  * - each change is one event: `event: job`, `id: <version>`, `data: <job object>`,
- *   woken by the store (no polling); a burst of changes may coalesce into the latest
- *   state, which is always full state;
+ *   written as the store accepts it (a subscription, no polling); each is full state;
  * - `Last-Event-ID` (header, or `last_event_id` query) equal to the current version
  *   skips re-sending it; anything else replays the current state;
  * - a comment every --heartbeat (15 s) keeps idle proxies from cutting the stream;
@@ -19,7 +18,7 @@ import type { Logger } from "pino";
 import { ApiError } from "../api-error.js";
 import { queryParam } from "../express-helpers.js";
 import type { JobSource, JobView } from "../job-source.js";
-import { STREAM_ENDED, type Lifecycle } from "../lifecycle.js";
+import type { Lifecycle } from "../lifecycle.js";
 import type { ServerMetrics } from "../metrics.js";
 
 export const SSE_RETRY_MS = 3000;
@@ -50,32 +49,41 @@ export function createStreamJobRouter(deps: {
     res.socket?.setNoDelay(true);
     res.write(`retry: ${SSE_RETRY_MS}\n: jobgate stream for ${jobId}\n\n`);
 
-    const controller = new AbortController();
-    const end = (): void => controller.abort(STREAM_ENDED);
-    res.once("close", end);
-    if (res.destroyed) end(); // gone while the source was read
-    const release = lifecycle.stream(end);
-    const heartbeat = setInterval(() => send(res, HEARTBEAT, options.streamBufferBytes, end), options.heartbeatMs);
-    metrics.openStreams++;
-    try {
-      let current: JobView | undefined = first;
+    await new Promise<void>((resolve) => {
+      let sent = first.version;
+      let unsubscribe = (): void => {};
+      let ended = false;
+      const end = (error?: unknown): void => {
+        if (ended) return;
+        ended = true;
+        // Access withdrawn or the source failed mid-stream: the client reconnects and is
+        // told why by the JSON answer to its next request.
+        if (error !== undefined && !(error instanceof ApiError)) logger.error({ err: error, job_id: jobId }, "stream failed");
+        unsubscribe();
+        metrics.openStreams--;
+        clearInterval(heartbeat);
+        release();
+        res.off("close", onClose);
+        if (!res.destroyed) res.end();
+        resolve();
+      };
+      const onClose = (): void => end();
+      // Runs as each change is accepted: one shared Buffer written, no hop per stream.
+      const deliver = (view: JobView): void => {
+        if (view.version <= sent) return;
+        sent = view.version;
+        send(res, event(view), options.streamBufferBytes, end);
+        if (view.terminal) end();
+      };
+      res.once("close", onClose);
+      const release = lifecycle.stream(end);
+      const heartbeat = setInterval(() => send(res, HEARTBEAT, options.streamBufferBytes, end), options.heartbeatMs);
+      metrics.openStreams++;
       if (lastEventId?.trim() !== String(first.version)) send(res, event(first), options.streamBufferBytes, end);
-      while (!current.terminal && !controller.signal.aborted && !lifecycle.isDraining) {
-        current = await source.waitForChange(req, jobId, current.version, controller.signal);
-        if (current === undefined) break;
-        send(res, event(current), options.streamBufferBytes, end);
-      }
-    } catch (error) {
-      // Access withdrawn or the source failed mid-stream: end it; the client reconnects
-      // and is told why by the JSON answer to its next request.
-      if (!(error instanceof ApiError)) logger.error({ err: error, job_id: jobId }, "stream failed");
-    } finally {
-      metrics.openStreams--;
-      clearInterval(heartbeat);
-      release();
-      res.off("close", end);
-      if (!res.destroyed) res.end();
-    }
+      // Gone while the source was read, finished already, or the server is draining.
+      if (res.destroyed || first.terminal || lifecycle.isDraining) return end();
+      unsubscribe = source.subscribe(req, jobId, first.version, deliver, end);
+    });
   });
 
   return router;

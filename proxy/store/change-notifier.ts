@@ -1,6 +1,7 @@
 /**
  * Per-key waiters woken by a newer version: the wait-for-change primitive behind
- * long-polls and streams, shared by the memory store and proxy mode's upstream cache.
+ * long-polls (`wait`, once) and streams (`subscribe`, every change), shared by the memory
+ * store and proxy mode's upstream cache.
  *
  * Built for fan-out: waking 10 000 waiters is one loop of resolves. Each AbortSignal
  * gets one abort listener however many waits use it (a stream waits once per event),
@@ -15,8 +16,14 @@ interface Waiter<T> {
   readonly siblings: Set<Waiter<T>>;
 }
 
+interface Subscription<T> {
+  after: number;
+  readonly onChange: (value: T | undefined) => void;
+}
+
 export class ChangeNotifier<T extends { readonly version: number }> {
   private readonly waiters = new Map<string, Set<Waiter<T>>>();
+  private readonly subscriptions = new Map<string, Set<Subscription<T>>>();
   private readonly bySignal = new WeakMap<AbortSignal, Set<Waiter<T>>>();
 
   /**
@@ -35,28 +42,64 @@ export class ChangeNotifier<T extends { readonly version: number }> {
     });
   }
 
-  /** Wakes the waiters `value` is news to; `undefined` (the key is gone) wakes them all. */
+  /**
+   * Calls `onChange` with every value notified for `key` past `afterVersion`, in the
+   * notifying call itself (a stream writes its event without a hop), and once with
+   * `undefined` when the key is dropped. With `latest`, a value already past
+   * `afterVersion` is delivered at once (in a microtask). Returns the unsubscribe
+   * function. `onChange` runs inside the notifier's loop, so it must not throw.
+   */
+  subscribe(key: string, afterVersion: number, onChange: (value: T | undefined) => void, latest?: () => T | undefined): () => void {
+    let set = this.subscriptions.get(key);
+    if (set === undefined) this.subscriptions.set(key, (set = new Set()));
+    const subscription: Subscription<T> = { after: afterVersion, onChange };
+    set.add(subscription);
+    // Catch up, once, on a value that was already news when the subscriber came.
+    const current = latest?.();
+    if (current !== undefined && current.version > afterVersion) {
+      queueMicrotask(() => {
+        const value = latest!();
+        if (value === undefined || value.version <= subscription.after || !set.has(subscription)) return;
+        subscription.after = value.version;
+        onChange(value);
+      });
+    }
+    return () => {
+      if (set.delete(subscription) && set.size === 0 && this.subscriptions.get(key) === set) this.subscriptions.delete(key);
+    };
+  }
+
+  /** Wakes the waiters and subscribers `value` is news to; `undefined` (the key is gone) reaches them all. */
   notify(key: string, value: T | undefined): void {
     const set = this.waiters.get(key);
-    if (set === undefined) return;
-    for (const waiter of set) {
-      if (value === undefined || value.version > waiter.afterVersion) {
-        set.delete(waiter);
-        waiter.siblings.delete(waiter);
-        waiter.resolve(value);
+    if (set !== undefined) {
+      for (const waiter of set) {
+        if (value === undefined || value.version > waiter.afterVersion) {
+          set.delete(waiter);
+          waiter.siblings.delete(waiter);
+          waiter.resolve(value);
+        }
       }
+      if (set.size === 0) this.waiters.delete(key);
     }
-    if (set.size === 0) this.waiters.delete(key);
+    const subscribed = this.subscriptions.get(key);
+    if (subscribed === undefined) return;
+    if (value === undefined) this.subscriptions.delete(key);
+    for (const subscription of subscribed) {
+      if (value !== undefined && value.version <= subscription.after) continue;
+      if (value !== undefined) subscription.after = value.version;
+      subscription.onChange(value);
+    }
   }
 
-  /** How many are waiting on `key`. */
+  /** How many are waiting on or subscribed to `key`. */
   count(key: string): number {
-    return this.waiters.get(key)?.size ?? 0;
+    return (this.waiters.get(key)?.size ?? 0) + (this.subscriptions.get(key)?.size ?? 0);
   }
 
-  /** Releases every waiter with `undefined`. */
+  /** Releases every waiter and subscriber with `undefined`. */
   releaseAll(): void {
-    for (const key of [...this.waiters.keys()]) this.notify(key, undefined);
+    for (const key of new Set([...this.waiters.keys(), ...this.subscriptions.keys()])) this.notify(key, undefined);
   }
 
   private siblingsOf(signal: AbortSignal): Set<Waiter<T>> {

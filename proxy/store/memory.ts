@@ -148,6 +148,15 @@ export class MemoryJobStore implements JobStore {
     return this.changes.wait(id, afterVersion, signal);
   }
 
+  subscribe(id: string, afterVersion: number, onChange: (job: StoredJob | undefined) => void): () => void {
+    if (this.peek(id) === undefined) {
+      let live = true;
+      queueMicrotask(() => live && onChange(undefined)); // already gone
+      return () => (live = false);
+    }
+    return this.changes.subscribe(id, afterVersion, onChange, () => this.peek(id));
+  }
+
   async stats(): Promise<StoreStats> {
     const byStatus = Object.fromEntries(JOB_STATUSES.map((status) => [status, 0])) as Record<JobStatus, number>;
     for (const job of this.inFlight.values()) byStatus[job.status]++;

@@ -90,6 +90,13 @@ export interface JobStore {
    * registered before the state is read, so no change slips between read and wait.
    */
   waitForChange(id: string, afterVersion: number, signal: AbortSignal): Promise<StoredJob | undefined>;
+  /**
+   * The same primitive for a stream: `onChange` gets every state past `afterVersion` —
+   * the current one at once (in a microtask) if it is already past — and `undefined`
+   * when the job goes away. A backend calls it as each change is accepted, so a stream
+   * writes its event with no hop; `onChange` must not throw. Returns the unsubscribe.
+   */
+  subscribe(id: string, afterVersion: number, onChange: (job: StoredJob | undefined) => void): () => void;
   stats(): Promise<StoreStats>;
   close(): Promise<void>;
 }

@@ -49,6 +49,11 @@ export class UpstreamCache {
     return this.changes.wait(jobId, afterVersion, signal);
   }
 
+  /** Every state past `afterVersion` (a cached one at once); never `undefined`: eviction is not an end. */
+  subscribe(jobId: string, afterVersion: number, onChange: (job: CachedJob) => void): () => void {
+    return this.changes.subscribe(jobId, afterVersion, (job) => job !== undefined && onChange(job), () => this.entries.get(jobId));
+  }
+
   /** Local requests held on the job right now. */
   waiters(jobId: string): number {
     return this.changes.count(jobId);

@@ -66,6 +66,17 @@ export class UpstreamJobSource implements JobSource {
     return next;
   }
 
+  subscribe(req: IncomingMessage, jobId: string, version: number, onView: (view: JobView) => void, onEnd: (error?: unknown) => void): () => void {
+    const caller = callerOf(req);
+    if (this.access.allows(caller.tokenHash, jobId)) this.watches.ensure(jobId, caller);
+    return this.cache.subscribe(jobId, version, (view) => {
+      this.watches.get(jobId)?.touch();
+      if (this.access.allows(caller.tokenHash, jobId)) return onView(view);
+      // The decision expired: ask again before showing a new state (concurrent asks share one request).
+      this.check(caller, jobId).then(onView, onEnd);
+    });
+  }
+
   async confirm(req: IncomingMessage, jobId: string, view: JobView): Promise<JobView> {
     const caller = callerOf(req);
     // An expired decision is asked again; the upstream's answer is also the freshest state.
