@@ -200,8 +200,8 @@ async function runFanout(): Promise<void> {
  * Changes are pumped (pipelined PATCHes, not timed) to fill the stalled consumer's
  * buffers — the kernel takes a few MiB before the server's own buffer grows — and
  * between batches one change is timed alone: PATCH, then until every healthy stream has
- * it. The server's open-stream gauge tells when the stalled one is dropped; timed
- * changes go on for a while after, as the control.
+ * it. The server's open-stream gauge tells when the stalled one is dropped; after the
+ * drop the same pattern (a batch, then a timed change) goes on for a while as the control.
  */
 async function runStall(): Promise<void> {
   const conns = await openAll(config.n);
@@ -257,7 +257,14 @@ async function runStall(): Promise<void> {
       break;
     }
   }
-  if (droppedAtChange !== undefined) for (let i = 0; i < AFTER_DROP_TIMED; i++) after.push(await timed());
+  // The control runs under the same load as the stall phase (a pumped batch before each
+  // timed change), so the only difference is the stalled consumer.
+  if (droppedAtChange !== undefined) {
+    for (let i = 0; i < AFTER_DROP_TIMED; i++) {
+      await pump(PUMP_BATCH);
+      after.push(await timed());
+    }
+  }
   const missed = conns.filter((c) => c.maxId !== version).length;
   send({ type: "result", droppedAtChange, droppedAfterMs, changes: step, refused, version, during, after, missed, healthyErrors: conns.filter((c) => c.error !== undefined).length });
   for (const c of conns) c.socket.destroy();
