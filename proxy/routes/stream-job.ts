@@ -100,6 +100,7 @@ function event(view: JobView): Buffer {
   }
   return bytes;
 }
+
 /** Writes unless the consumer has stalled past the bound, in which case it is dropped. */
 function send(res: Response, chunk: string | Buffer, bufferBound: number, end: () => void): void {
   if (res.destroyed) return end();
