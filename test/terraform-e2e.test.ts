@@ -289,21 +289,7 @@ describeWithTerraform("terraform apply with the jobgate constructs", () => {
     const stack = new DeploySiteStack(app, "deploy-site");
     new LocalBackend(stack, { path: "terraform.tfstate" });
     app.synth();
-    const example = ws.make(join(ws.root, "cdktf.out", "stacks", "deploy-site"));
-    await init(example);
-    const build = await startOperation("/v1/sites/site_1/builds", { duration_ms: 1000 });
-
-    const apply = await example.terraform(
-      "apply",
-      "-auto-approve",
-      "-input=false",
-      `-var=build_job_id=${build.id}`,
-      "-var=deploy_duration_ms=1500",
-    );
-
-    expect(apply.output).toContain("Apply complete! Resources: 2 added, 0 changed, 0 destroyed.");
-    expect(apply.code).toBe(0);
-    expect(apply.output).toContain(`${build.id} succeeded`);
+    const { apply, build } = await applyExample(ws.make(join(ws.root, "cdktf.out", "stacks", "deploy-site")));
     expect(apply.output).toContain(`waited_on_build = "${build.id}"`);
     // The deploy ran before the wait that depends on it.
     expect(apply.output.indexOf("terraform_data.deploy: Creation complete")).toBeLessThan(
@@ -314,20 +300,17 @@ describeWithTerraform("terraform apply with the jobgate constructs", () => {
   test("the HCL example applies", async () => {
     const ws = workspace("hcl", { JOBGATE_CLI: CLI.join(" ") });
     copyFileSync(resolve(REPO, "examples/hcl/main.tf"), join(ws.root, "main.tf"));
-    const hcl = ws.make(ws.root);
-    await init(hcl);
+    await applyExample(ws.make(ws.root));
+  }, TEST_TIMEOUT_MS);
+
+  /** Both examples: a build started elsewhere, then apply deploys and waits on it. */
+  async function applyExample(dir: ReturnType<ReturnType<typeof workspace>["make"]>) {
+    await init(dir);
     const build = await startOperation("/v1/sites/site_1/builds", { duration_ms: 1000 });
-
-    const apply = await hcl.terraform(
-      "apply",
-      "-auto-approve",
-      "-input=false",
-      `-var=build_job_id=${build.id}`,
-      "-var=deploy_duration_ms=1500",
-    );
-
+    const apply = await dir.terraform("apply", "-auto-approve", "-input=false", `-var=build_job_id=${build.id}`, "-var=deploy_duration_ms=1500");
     expect(apply.output).toContain("Apply complete! Resources: 2 added, 0 changed, 0 destroyed.");
     expect(apply.code).toBe(0);
     expect(apply.output).toContain(`${build.id} succeeded`);
-  }, TEST_TIMEOUT_MS);
+    return { apply, build };
+  }
 });
