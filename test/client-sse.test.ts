@@ -5,7 +5,7 @@
 import { Readable } from "node:stream";
 import nock from "nock";
 import { JobsClient } from "../client/client.js";
-import { isNotFoundError, isUnreachableError } from "../client/errors.js";
+import { isHttpError, isNotFoundError, isUnreachableError } from "../client/errors.js";
 import { SseParser, type SseEvent } from "../client/sse-parser.js";
 import type { Job } from "../client/types.js";
 import { fakeJob } from "./helpers/job-fixture.js";
@@ -127,6 +127,17 @@ describe("streamJob", () => {
       for await (const _ of client().streamJob("job_1")) void _;
     })().catch((e: unknown) => e);
     expect(isNotFoundError(error)).toBe(true);
+  });
+
+  test("an event too large for a job stream is reported once, not reconnected to forever", async () => {
+    const huge = `data: ${"x".repeat(5 * 1024 * 1024)}`;
+    const scope = nock(API).get("/v1/jobs/job_1/stream").reply(200, huge, sse);
+    const error = await (async () => {
+      for await (const _ of client().streamJob("job_1")) void _;
+    })().catch((e: unknown) => e);
+    expect(isHttpError(error) && error.code).toBe("invalid_response");
+    expect((error as Error).message).toMatch(/grew past 4194304 characters; this is not a job stream/);
+    expect(scope.isDone()).toBe(true);
   });
 
   test("a silent stream counts as cut after idleTimeoutMs", async () => {

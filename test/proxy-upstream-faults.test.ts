@@ -171,3 +171,34 @@ test("a client that leaves while its stream waits on the upstream is released", 
   await new Promise((resolve) => setTimeout(resolve, 1200));
   expect(proxy.server.metrics.openStreams).toBe(0);
 });
+
+test("when the upstream refuses the watch's token, the watch falls back on another admitted caller's", async () => {
+  const version5 = { ...job, progress: 0.9 };
+  // Both callers are admitted; the watch starts with the first one's token.
+  nock(UPSTREAM, { reqheaders: { authorization: `Bearer ${TOKENS.reader}` } }).get(`/v1/jobs/${JOB_ID}`).reply(200, { data: job, request_id: "r" }, { ETag: '"w/job-4"' });
+  // (The second caller reads again before its hold: the watch is not yet connected then.)
+  nock(UPSTREAM, { reqheaders: { authorization: `Bearer ${TOKENS.site1}` } })
+    .get(`/v1/jobs/${JOB_ID}`)
+    .times(2)
+    .reply(200, { data: job, request_id: "r" }, { ETag: '"w/job-4"' });
+  // The first token is refused on the stream, once the second caller has come (and before
+  // the 200 ms first-byte bound would take the refusal for a buffering proxy)...
+  const refused = nock(UPSTREAM, { reqheaders: { authorization: `Bearer ${TOKENS.reader}` } })
+    .get(`/v1/jobs/${JOB_ID}/stream`)
+    .delay(120)
+    .reply(401, { error: { code: "unauthenticated", message: "revoked" } });
+  // ...and the second one streams the next state.
+  const fallback = nock(UPSTREAM, { reqheaders: { authorization: `Bearer ${TOKENS.site1}` } })
+    .get(`/v1/jobs/${JOB_ID}/stream`)
+    .reply(200, `retry: 3000\n\nevent: job\nid: 5\ndata: ${JSON.stringify(version5)}\n\n`, { "Content-Type": "text/event-stream" });
+  nock(UPSTREAM).get(`/v1/jobs/${JOB_ID}/stream`).times(10).reply(503, {});
+
+  expect((await read(TOKENS.reader)).status).toBe(200);
+  expect((await read(TOKENS.site1)).status).toBe(200);
+  const held = await proxy.request(`/v1/jobs/${JOB_ID}`, { token: TOKENS.site1, headers: { "if-none-match": '"w/job-4"', prefer: "wait=10" } });
+  expect(held.status).toBe(200);
+  expect(held.headers.get("etag")).toBe('"w/job-5"');
+  expect(held.json.data.progress).toBe(0.9);
+  expect(refused.isDone()).toBe(true);
+  expect(fallback.isDone()).toBe(true);
+});
