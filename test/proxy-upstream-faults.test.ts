@@ -3,6 +3,7 @@
  * no, limits them, fails, or cannot stream — and that nothing stale passes for fresh.
  */
 import { request as httpRequest } from "node:http";
+import { Readable } from "node:stream";
 import nock from "nock";
 import { TOKENS } from "./helpers/keys.js";
 import { startTestProxy, type TestServer } from "./helpers/server.js";
@@ -201,4 +202,43 @@ test("when the upstream refuses the watch's token, the watch falls back on anoth
   expect(held.json.data.progress).toBe(0.9);
   expect(refused.isDone()).toBe(true);
   expect(fallback.isDone()).toBe(true);
+});
+
+test("a held poll that outlives its access decision asks the upstream again before its 304", async () => {
+  const shortLived = await startTestProxy(UPSTREAM, { accessTtlMs: 300, sseFirstByteMs: 1000 });
+  try {
+    nock(UPSTREAM).get(`/v1/jobs/${JOB_ID}`).reply(200, { data: job, request_id: "r" }, { ETag: '"w/job-4"' });
+    // A live, quiet stream: the watch is healthy, so only the access decision can stop the 304.
+    nock(UPSTREAM)
+      .get(`/v1/jobs/${JOB_ID}/stream`)
+      .reply(
+        200,
+        () => {
+          const body = new Readable({ read() {} });
+          body.push(": hello\n\n");
+          return body;
+        },
+        { "Content-Type": "text/event-stream" },
+      );
+    expect((await shortLived.request(`/v1/jobs/${JOB_ID}`, { token: TOKENS.reader })).status).toBe(200);
+    nock(UPSTREAM).get(`/v1/jobs/${JOB_ID}`).reply(401, { error: { code: "unauthenticated", message: "revoked meanwhile" } });
+    const held = await shortLived.request(`/v1/jobs/${JOB_ID}`, { token: TOKENS.reader, headers: { "if-none-match": '"w/job-4"', prefer: "wait=1" } });
+    expect(held.status).toBe(401);
+    expect(held.json.error.message).toBe("revoked meanwhile");
+  } finally {
+    await shortLived.close();
+  }
+});
+
+test("an upstream event that is not a state of the job is never cached or served", async () => {
+  nock(UPSTREAM).get(`/v1/jobs/${JOB_ID}`).reply(200, { data: job, request_id: "r" }, { ETag: '"w/job-4"' });
+  const bogus = { ...job, id: "job_01JBBBBBBBBBBBBBBBBBBBBBBB", progress: 0.99 };
+  nock(UPSTREAM)
+    .get(`/v1/jobs/${JOB_ID}/stream`)
+    .times(10)
+    .reply(200, `event: job\nid: 9\ndata: ${JSON.stringify(bogus)}\n\n`, { "Content-Type": "text/event-stream" });
+  expect((await read()).status).toBe(200);
+  const held = await proxy.request(`/v1/jobs/${JOB_ID}`, { token: TOKENS.reader, headers: { "if-none-match": '"w/job-4"', prefer: "wait=1" } });
+  expect(held.status).not.toBe(200);
+  expect(held.headers.get("etag")).not.toBe('"w/job-9"');
 });
