@@ -242,3 +242,14 @@ test("an upstream event that is not a state of the job is never cached or served
   expect(held.status).not.toBe(200);
   expect(held.headers.get("etag")).not.toBe('"w/job-9"');
 });
+
+test("an upstream that closes every stream at once is backed off from, not hammered", async () => {
+  nock(UPSTREAM).get(`/v1/jobs/${JOB_ID}`).reply(200, { data: job, request_id: "r" }, { ETag: '"w/job-4"' });
+  nock(UPSTREAM).get(`/v1/jobs/${JOB_ID}/stream`).times(1000).reply(200, "", { "Content-Type": "text/event-stream" });
+  expect((await read()).status).toBe(200);
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  const metrics = (await proxy.request("/metrics", { token: null })).text;
+  const streams = Number(/jobgate_upstream_requests_total\{kind="watch_stream"\} (\d+)/.exec(metrics)?.[1]);
+  expect(streams).toBeGreaterThanOrEqual(1);
+  expect(streams).toBeLessThanOrEqual(10); // jittered backoff from 500 ms: a handful, not hundreds
+});
