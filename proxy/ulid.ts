@@ -11,6 +11,8 @@ const pool = Buffer.allocUnsafe(POOL_SIZE);
 let poolOffset = POOL_SIZE;
 
 let lastTime = -1;
+/** The encoded `lastTime`: requests in the same millisecond share it. */
+let lastTimePart = "";
 const lastRandom = new Uint8Array(10);
 
 function fillRandom(target: Uint8Array): void {
@@ -64,9 +66,10 @@ export function ulid(now: number = Date.now()): string {
     incrementRandom();
   } else {
     lastTime = now;
+    lastTimePart = encodeTime(now);
     fillRandom(lastRandom);
   }
-  return encodeTime(lastTime) + encodeRandom(lastRandom);
+  return lastTimePart + encodeRandom(lastRandom);
 }
 
 const ULID_PATTERN = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;

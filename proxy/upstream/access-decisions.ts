@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../keys.js";
 import { LRUCache } from "lru-cache";
 
 const MAX_DECISIONS = 100_000;
@@ -18,7 +18,7 @@ export class AccessDecisions {
   }
 
   static tokenHash(token: string): string {
-    return createHash("sha256").update(token).digest("base64url");
+    return sha256Hex(token);
   }
 
   allows(tokenHash: string, jobId: string): boolean {

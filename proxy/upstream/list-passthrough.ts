@@ -7,7 +7,7 @@ import { Router } from "express";
 import { JobsClient, type ListJobsFilters } from "../../client/client.js";
 import type { FetchLike } from "../../client/options.js";
 import type { JobStatus } from "../../client/types.js";
-import { ApiError } from "../api-error.js";
+import { MISSING_TOKEN, unauthenticated } from "../auth.js";
 import { queryParam, sendJson } from "../express-helpers.js";
 import { LATEST_VERSION } from "../forge-version.js";
 import { bearerToken } from "../keys.js";
@@ -18,7 +18,7 @@ export function createListPassthroughRouter(deps: { upstreamUrl: string; fetch: 
   router.get("/v1/jobs", async (req, res) => {
     const token = bearerToken(req.headers.authorization);
     if (token === undefined) {
-      throw new ApiError("unauthenticated", "missing Authorization: Bearer <token> header", { "WWW-Authenticate": 'Bearer realm="jobgate"' });
+      throw unauthenticated(MISSING_TOKEN);
     }
     // Values go up as given (a bad limit as "NaN"): the upstream validates and names them.
     const status = queryParam(req, "status") as JobStatus | undefined;

@@ -10,7 +10,8 @@ import type { IncomingMessage } from "node:http";
 import { JobsClient } from "../../client/client.js";
 import type { FetchLike } from "../../client/options.js";
 import { isIdentifier } from "../../client/types.js";
-import { ApiError, notFound } from "../api-error.js";
+import { notFound } from "../api-error.js";
+import { MISSING_TOKEN, unauthenticated } from "../auth.js";
 import { LATEST_VERSION } from "../forge-version.js";
 import type { JobSource, JobView } from "../job-source.js";
 import { bearerToken } from "../keys.js";
@@ -126,7 +127,7 @@ export class UpstreamJobSource implements JobSource {
 function callerOf(req: IncomingMessage): Credentials {
   const token = bearerToken(req.headers.authorization);
   if (token === undefined || /\s/.test(token)) {
-    throw new ApiError("unauthenticated", "missing Authorization: Bearer <token> header", { "WWW-Authenticate": 'Bearer realm="jobgate"' });
+    throw unauthenticated(MISSING_TOKEN);
   }
   // stampRequest has already refused versions this server does not speak.
   const forgeVersion = (req.headers["forge-version"] as string | undefined)?.trim() || LATEST_VERSION;
