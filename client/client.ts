@@ -36,7 +36,7 @@ import {
 } from "./errors.js";
 import { LONG_POLL_GRACE_MS, normalizeClientOptions, type JobsClientOptions, type NormalizedClientOptions } from "./options.js";
 import { SseLimitError, SseParser } from "./sse-parser.js";
-import { JOB_STATUSES, isIdentifier, isTerminal, looksLikeJob, type Job, type JobStatus } from "./types.js";
+import { JOB_STATUSES, isIdentifier, isTerminal, looksLikeJob, type Job, type JobStatus } from "../api/index.js";
 
 /** Shortest gap between two polls that both came back unchanged. */
 export const MIN_POLL_INTERVAL_MS = 1_000;

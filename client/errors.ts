@@ -15,7 +15,7 @@
  * so the guards check a brand and the `name`, never `instanceof` alone. Messages never
  * contain the token: the client builds them from what it knows, not from headers.
  */
-import type { Job, JobError } from "./types.js";
+import type { Job, JobError } from "../api/index.js";
 
 const BRAND = Symbol.for("jobgate.error");
 

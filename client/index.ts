@@ -1,4 +1,4 @@
-export * from "./types.js";
+export * from "../api/index.js";
 export * from "./duration.js";
 export * from "./errors.js";
 export * from "./options.js";

@@ -3,10 +3,10 @@
  * field documented with its default); `normalizeClientOptions()` checks it and fills the
  * defaults into `NormalizedClientOptions`, naming the option in any complaint.
  */
+import { DEFAULT_API_URL } from "../api/defaults.js";
+import { FORGE_VERSION_PATTERN, LATEST_VERSION } from "../api/versions.js";
 import { ConfigError } from "./errors.js";
 
-export const DEFAULT_API_URL = "http://127.0.0.1:8080";
-export const DEFAULT_FORGE_VERSION = "2026-06-23";
 /** First retry delay; later ones grow by `factor`, jittered into [d/2, d]. */
 export const DEFAULT_RETRY_MIN_DELAY_MS = 500;
 export const DEFAULT_RETRY_MAX_DELAY_MS = 30_000;
@@ -42,7 +42,7 @@ export interface JobsClientOptions {
   readonly apiUrl?: string;
   /** Bearer token (`mfk_…`). Never logged, never put in an error message. */
   readonly token: string;
-  /** `Forge-Version` sent on every request. @default "2026-06-23" */
+  /** `Forge-Version` sent on every request. @default the latest this client speaks (`LATEST_VERSION`) */
   readonly forgeVersion?: string;
   /** The fetch to use (tests, proxies, instrumentation). @default globalThis.fetch */
   readonly fetch?: FetchLike;
@@ -101,9 +101,9 @@ export function normalizeClientOptions(options: JobsClientOptions): NormalizedCl
     throw new ConfigError("token is required: the API's bearer token (JOBGATE_TOKEN)");
   }
   if (/[\s\r\n]/.test(options.token.trim())) throw new ConfigError("token must not contain whitespace");
-  const forgeVersion = text("forgeVersion", options.forgeVersion, DEFAULT_FORGE_VERSION);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(forgeVersion)) {
-    throw new ConfigError(`forgeVersion must be a date such as ${DEFAULT_FORGE_VERSION}, got ${JSON.stringify(forgeVersion)}`);
+  const forgeVersion = text("forgeVersion", options.forgeVersion, LATEST_VERSION);
+  if (!FORGE_VERSION_PATTERN.test(forgeVersion)) {
+    throw new ConfigError(`forgeVersion must be a date such as ${LATEST_VERSION}, got ${JSON.stringify(forgeVersion)}`);
   }
   const fetchFn = options.fetch ?? globalThis.fetch;
   if (typeof fetchFn !== "function") throw new ConfigError("fetch must be a function (no global fetch in this runtime)");

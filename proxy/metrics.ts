@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
-import type { JobStatus } from "../client/types.js";
+import type { JobStatus } from "../api/index.js";
 
 /**
  * Prometheus metrics for `GET /metrics`. Request counts are kept in plain integers
@@ -14,8 +14,11 @@ export class ServerMetrics {
   openStreams = 0;
   private readonly requestCounts = new Map<string, Map<number, number>>();
 
-  /** @param jobsByStatus counts for the jobs gauge (the store's, or proxy mode's cache). */
-  constructor(jobsByStatus: () => Promise<Readonly<Record<JobStatus, number>>>) {
+  /** Counts for the jobs gauge (the store's, or proxy mode's cache), set by the mode. */
+  private jobsByStatus: () => Promise<Readonly<Record<JobStatus, number>>> = async () => ({ queued: 0, running: 0, succeeded: 0, failed: 0 });
+
+  constructor() {
+    const jobs = (): Promise<Readonly<Record<JobStatus, number>>> => this.jobsByStatus();
     collectDefaultMetrics({ register: this.registry, prefix: "jobgate_" });
     const counts = this.requestCounts;
     new Counter({
@@ -38,9 +41,13 @@ export class ServerMetrics {
       labelNames: ["status"] as const,
       registers: [this.registry],
       async collect() {
-        for (const [status, count] of Object.entries(await jobsByStatus())) this.set({ status }, count);
+        for (const [status, count] of Object.entries(await jobs())) this.set({ status }, count);
       },
     });
+  }
+
+  countJobsWith(jobsByStatus: () => Promise<Readonly<Record<JobStatus, number>>>): void {
+    this.jobsByStatus = jobsByStatus;
   }
 
   countRequest(route: string, status: number): void {

@@ -1,11 +1,18 @@
-import { DEFAULT_MAX_JOBS, DEFAULT_RETENTION_MS } from "./store/memory.js";
+import {
+  DEFAULT_HOST,
+  DEFAULT_MAX_JOBS,
+  DEFAULT_MAX_WAIT_S,
+  DEFAULT_POLL_HINT_S,
+  DEFAULT_PORT,
+  DEFAULT_RETENTION_MS,
+  HEARTBEAT_MS,
+} from "../api/defaults.js";
+import { MAX_WAIT_CAP_S } from "../api/limits.js";
 
-/** Defaults, with their units in the name. */
-export const DEFAULT_PORT = 8080;
-export const DEFAULT_HOST = "127.0.0.1";
-export const DEFAULT_MAX_WAIT_S = 60;
-export const HEARTBEAT_MS = 15_000;
-export const DEFAULT_POLL_HINT_S = 2;
+/** The store when none is named: jobs in this process's memory. */
+export const MEMORY_STORE = "memory";
+
+/** Defaults of the server's own knobs, with their units in the name (the spec's are in api/defaults.ts). */
 export const DEFAULT_OPERATION_DURATION_MS = 5_000;
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 /** A stream whose unsent bytes pass this is a stalled consumer and is dropped. */
@@ -18,6 +25,9 @@ export const DEFAULT_WATCH_IDLE_MS = 30_000;
 /** Proxy mode: an upstream stream with no byte after this long is buffered; fall back to long-poll. */
 export const DEFAULT_SSE_FIRST_BYTE_MS = 5_000;
 
+/** Errors and lifecycle at `info`; one line per request only at `debug` (most requests are 304s and held polls). */
+export const DEFAULT_LOG_LEVEL = "info";
+
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
@@ -29,7 +39,9 @@ export interface ServeOptions {
   readonly host?: string;
   /** Path of the keys file (spec §1). Required in standalone mode. */
   readonly keysFile?: string;
-  /** Longest long-poll hold a client may ask for, in seconds. @default 60 */
+  /** Standalone mode's store: `"memory"`, or a `postgres://` URL shared by replicas (spec §8). @default "memory" */
+  readonly store?: string;
+  /** Longest long-poll hold a client may ask for, in seconds. @default 50 */
   readonly maxWaitS?: number;
   /** Interval of SSE heartbeat comments, in ms. @default 15_000 */
   readonly heartbeatMs?: number;
@@ -45,7 +57,7 @@ export interface ServeOptions {
   readonly shutdownGraceMs?: number;
   /** Unsent bytes after which a stream consumer counts as stalled and is dropped. @default 1 MiB */
   readonly streamBufferBytes?: number;
-  /** pino log level. @default "info" */
+  /** pino log level; per-request lines at `debug`. @default "info" */
   readonly logLevel?: LogLevel;
   /** Proxy mode: the upstream jobs API's base URL (no keys file then). @default none (standalone) */
   readonly upstream?: string;
@@ -57,7 +69,9 @@ export interface ServeOptions {
   readonly sseFirstByteMs?: number;
 }
 
-export type NormalizedServeOptions = Required<Omit<ServeOptions, "keysFile" | "upstream">> & {
+export type NormalizedServeOptions = Required<Omit<ServeOptions, "keysFile" | "upstream" | "store">> & {
+  /** `"memory"`, or the store's URL. */
+  readonly store: string;
   /** Standalone mode's keys file; empty in proxy mode. */
   readonly keysFile: string;
   /** Proxy mode's upstream base URL; undefined in standalone mode. */
@@ -83,7 +97,7 @@ export function normalizeServeOptions(options: ServeOptions): NormalizedServeOpt
   if (upstream !== undefined && options.keysFile !== undefined && options.keysFile !== "") {
     throw new ServeOptionsError("--keys and --upstream exclude each other: in proxy mode the upstream judges every token");
   }
-  const logLevel = options.logLevel ?? "info";
+  const logLevel = options.logLevel ?? DEFAULT_LOG_LEVEL;
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ServeOptionsError(`--log-level must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(logLevel)}`);
   }
@@ -91,7 +105,8 @@ export function normalizeServeOptions(options: ServeOptions): NormalizedServeOpt
     port: integer("--port", options.port ?? DEFAULT_PORT, 0, 65_535),
     host: options.host ?? DEFAULT_HOST,
     keysFile: options.keysFile ?? "",
-    maxWaitS: integer("--max-wait", options.maxWaitS ?? DEFAULT_MAX_WAIT_S, 0, 3600),
+    store: storeOption(options.store, upstream !== undefined),
+    maxWaitS: integer("--max-wait", options.maxWaitS ?? DEFAULT_MAX_WAIT_S, 0, MAX_WAIT_CAP_S),
     heartbeatMs: integer("--heartbeat", options.heartbeatMs ?? HEARTBEAT_MS, 10, 3_600_000),
     maxJobs: integer("--max-jobs", options.maxJobs ?? DEFAULT_MAX_JOBS, 1),
     retentionMs: integer("--retention", options.retentionMs ?? DEFAULT_RETENTION_MS, 1000),
@@ -118,4 +133,20 @@ function upstreamUrl(text: string): string {
     throw new ServeOptionsError(`--upstream must be a plain http(s) base URL without credentials or query, got ${JSON.stringify(text)}`);
   }
   return url.toString().replace(/\/+$/, "");
+}
+
+function storeOption(text: string | undefined, proxyMode: boolean): string {
+  if (text === undefined || text === "" || text === MEMORY_STORE) return MEMORY_STORE;
+  if (proxyMode) throw new ServeOptionsError("--store and --upstream exclude each other: in proxy mode the upstream holds the jobs");
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== "postgres:" && url.protocol !== "postgresql:")) {
+    // Never echo the value: a store URL carries the database password.
+    throw new ServeOptionsError('--store must be "memory" or a URL such as postgres://user:password@host:5432/jobgate (JOBGATE_STORE_URL)');
+  }
+  return text;
 }

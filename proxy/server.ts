@@ -1,22 +1,23 @@
 /**
- * `jobgate serve` in standalone mode: one node:http server whose request listener
- * answers the hot `GET|HEAD /v1/jobs/{id}` bare and hands everything else to Express.
+ * `jobgate serve`: one node:http server whose request listener answers the hot
+ * `GET|HEAD /v1/jobs/{id}` bare and hands everything else to Express, in front of a
+ * mode — standalone (keys file + store) or proxy (`--upstream`).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
-import { createApp } from "./app.js";
-import { KeyRing } from "./keys.js";
+import { createApp } from "./http/app.js";
+import { RequestLog } from "./http/request-context.js";
 import { Lifecycle } from "./lifecycle.js";
 import { createLogger } from "./logger.js";
 import { ServerMetrics } from "./metrics.js";
-import { createGetJobHandler } from "./routes/get-job.js";
-import { createStandaloneMode, type StandaloneMode } from "./standalone.js";
-import { createProxyMode, type ProxyMode } from "./upstream/proxy-mode.js";
-import { UpstreamCache } from "./upstream/upstream-cache.js";
+import type { ModeDeps, ServeMode } from "./mode.js";
 import { normalizeServeOptions, type NormalizedServeOptions, type ServeOptions } from "./serve-options.js";
-import { MemoryJobStore } from "./store/memory.js";
+import { createStandaloneMode } from "./standalone/standalone-mode.js";
+import { openStore } from "./store/open-store.js";
 import type { JobStore } from "./store/types.js";
+import { KeyRing } from "./tenancy/keys.js";
+import { createProxyMode } from "./upstream/proxy-mode.js";
 
 export interface JobgateServer {
   /** Base URL, e.g. `http://127.0.0.1:8080`. */
@@ -34,6 +35,7 @@ export interface JobgateServer {
 /** Collaborators a caller (a test, an embedding) may supply instead of the defaults. */
 export interface ServerDeps {
   readonly keys?: KeyRing;
+  /** A store the caller owns: the server uses it and leaves it open on close. */
   readonly store?: JobStore;
   readonly logger?: Logger;
 }
@@ -46,20 +48,20 @@ export async function startServer(serveOptions: ServeOptions, deps: ServerDeps =
   const options = normalizeServeOptions({ ...serveOptions, keysFile: serveOptions.keysFile ?? (deps.keys ? "(given)" : undefined) });
   const logger = deps.logger ?? createLogger(options.logLevel);
   const lifecycle = new Lifecycle();
-  let metrics: ServerMetrics;
-  let mode: StandaloneMode | ProxyMode;
-  if (options.upstream === undefined) {
-    const keys = deps.keys ?? KeyRing.fromFile(options.keysFile);
-    const store = deps.store ?? new MemoryJobStore({ maxJobs: options.maxJobs, retentionMs: options.retentionMs });
-    metrics = new ServerMetrics(async () => (await store.stats()).byStatus);
-    mode = createStandaloneMode({ keys, store, options, metrics, lifecycle, logger });
-  } else {
-    const cache = new UpstreamCache(options.maxJobs);
-    metrics = new ServerMetrics(async () => cache.byStatus());
-    mode = createProxyMode({ options: { ...options, upstream: options.upstream }, metrics, lifecycle, logger, cache });
-  }
-  const app = createApp({ metrics, lifecycle, logger }, mode);
-  const getJob = createGetJobHandler({ source: mode.source, options, metrics, lifecycle, logger });
+  const metrics = new ServerMetrics();
+  const modeDeps: ModeDeps = { options, metrics, lifecycle, logger, requests: new RequestLog(metrics, logger) };
+  const mode: ServeMode =
+    options.upstream === undefined
+      ? createStandaloneMode({
+          ...modeDeps,
+          keys: deps.keys ?? KeyRing.fromFile(options.keysFile),
+          store: deps.store ?? (await openStore(options)),
+          ownsStore: deps.store === undefined,
+        })
+      : createProxyMode({ ...modeDeps, upstream: options.upstream });
+  metrics.countJobsWith(() => mode.jobsByStatus());
+  const { getJob } = mode;
+  const app = createApp({ ...modeDeps, checkHealth: () => mode.checkHealth() }, mode);
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const route = matchGetJob(req);
@@ -70,13 +72,18 @@ export async function startServer(serveOptions: ServeOptions, deps: ServerDeps =
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host, () => {
-      server.off("error", reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(options.port, options.host, () => {
+        server.off("error", reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    await mode.stop();
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   const host = options.host.includes(":") ? `[${options.host}]` : options.host;
 
@@ -96,7 +103,7 @@ export async function startServer(serveOptions: ServeOptions, deps: ServerDeps =
       await mode.stop();
     })());
 
-  return { url: `http://${host}:${port}`, port, store: "store" in mode ? mode.store : undefined, metrics, options, http: server, close };
+  return { url: `http://${host}:${port}`, port, store: mode.store, metrics, options, http: server, close };
 }
 
 /**

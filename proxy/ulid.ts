@@ -2,7 +2,8 @@ import { randomFillSync } from "node:crypto";
 
 /**
  * ULIDs (Crockford base32, 48-bit ms time + 80 random bits), monotonic within a
- * millisecond so ids minted in the same ms still sort in creation order.
+ * millisecond so ids minted in the same ms still sort in creation order. Each kind of id
+ * has its own generator: sharing one sequence would make a job id its request id + 1.
  * Random bytes come from a pooled buffer: a request id must not cost a syscall.
  */
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -10,29 +11,12 @@ const POOL_SIZE = 16 * 1024;
 const pool = Buffer.allocUnsafe(POOL_SIZE);
 let poolOffset = POOL_SIZE;
 
-let lastTime = -1;
-/** The encoded `lastTime`: requests in the same millisecond share it. */
-let lastTimePart = "";
-const lastRandom = new Uint8Array(10);
-
 function fillRandom(target: Uint8Array): void {
   if (poolOffset + target.length > POOL_SIZE) {
     randomFillSync(pool);
     poolOffset = 0;
   }
   for (let i = 0; i < target.length; i++) target[i] = pool[poolOffset++]!;
-}
-
-/** Adds one to the 80-bit random part; on the (astronomically rare) overflow, re-randomizes. */
-function incrementRandom(): void {
-  for (let i = lastRandom.length - 1; i >= 0; i--) {
-    if (lastRandom[i]! < 255) {
-      lastRandom[i]!++;
-      return;
-    }
-    lastRandom[i] = 0;
-  }
-  fillRandom(lastRandom);
 }
 
 function encodeTime(time: number): string {
@@ -61,19 +45,50 @@ function encodeRandom(bytes: Uint8Array): string {
   return out;
 }
 
-export function ulid(now: number = Date.now()): string {
-  if (now <= lastTime) {
-    incrementRandom();
-  } else {
-    lastTime = now;
-    lastTimePart = encodeTime(now);
+/** A monotonic ULID generator with its own sequence. */
+export function ulidGenerator(): (now?: number) => string {
+  let lastTime = -1;
+  /** The encoded `lastTime`: ids minted in the same millisecond share it. */
+  let lastTimePart = "";
+  const lastRandom = new Uint8Array(10);
+  /** Adds one to the 80-bit random part; on the (astronomically rare) overflow, re-randomizes. */
+  const increment = (): void => {
+    for (let i = lastRandom.length - 1; i >= 0; i--) {
+      if (lastRandom[i]! < 255) {
+        lastRandom[i]!++;
+        return;
+      }
+      lastRandom[i] = 0;
+    }
     fillRandom(lastRandom);
-  }
-  return lastTimePart + encodeRandom(lastRandom);
+  };
+  return (now = Date.now()) => {
+    if (now <= lastTime) {
+      increment();
+    } else {
+      lastTime = now;
+      lastTimePart = encodeTime(now);
+      fillRandom(lastRandom);
+    }
+    return lastTimePart + encodeRandom(lastRandom);
+  };
 }
 
-const ULID_PATTERN = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
+const nextJobUlid = ulidGenerator();
+const nextRequestUlid = ulidGenerator();
+const nextResultUlid = ulidGenerator();
 
-export function isUlid(value: string): boolean {
-  return ULID_PATTERN.test(value);
+/** A fresh `job_<ULID>`, in creation order. */
+export function newJobId(): string {
+  return `job_${nextJobUlid()}`;
+}
+
+/** A fresh `req_<ULID>` for `X-Request-Id`. */
+export function newRequestId(): string {
+  return `req_${nextRequestUlid()}`;
+}
+
+/** A ULID for what a demo operation produces (`rel_…`, `bld_…`). */
+export function newResultUlid(): string {
+  return nextResultUlid();
 }

@@ -54,7 +54,7 @@ test("a valid token without the scope is 403 insufficient_scope", async () => {
 
 test("token_sha256 keys authenticate by the token whose hash they hold", async () => {
   const { createHash } = await import("node:crypto");
-  const { KeyRing } = await import("../proxy/keys.js");
+  const { KeyRing } = await import("../proxy/tenancy/keys.js");
   const token = "mfk_prod_only_hash_known";
   const ring = KeyRing.fromJson(
     { keys: [{ token_sha256: createHash("sha256").update(token).digest("hex"), account: "acct_9", scopes: ["jobs:read"] }] },

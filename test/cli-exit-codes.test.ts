@@ -1,7 +1,7 @@
 /** The one mapping from the client's errors to spec §9's exit codes, and the stderr line for each. */
 import { DurationError } from "../client/duration.js";
 import { AuthError, ConfigError, HttpError, JobFailedError, NotFoundError, TimeoutError, UnreachableError } from "../client/errors.js";
-import type { Job } from "../client/types.js";
+import type { Job } from "../api/index.js";
 import { EXIT, errorLine, exitCodeOf } from "../provider-shim/cli/exit-codes.js";
 
 const failed: Job = {

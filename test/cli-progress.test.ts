@@ -2,7 +2,7 @@
 import { renderBar, renderStatusLine } from "../provider-shim/cli/progress-bar.js";
 import { Reporter, reporterMode } from "../provider-shim/cli/reporter.js";
 import { UnreachableError } from "../client/errors.js";
-import type { Job } from "../client/types.js";
+import type { Job } from "../api/index.js";
 
 const job = (status: Job["status"], progress: number): Job => ({
   id: "job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK",

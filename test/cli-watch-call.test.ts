@@ -59,7 +59,7 @@ async function startSseHostileProxy(mode: "buffer" | "cut"): Promise<{ url: stri
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())).then(() => undefined).finally(() => server.closeAllConnections()),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())).then(() => undefined).finally(() => server.closeAllConnections()),
   };
 }
 

@@ -25,7 +25,7 @@ import {
   isUnreachableError,
 } from "../client/errors.js";
 import { normalizeClientOptions } from "../client/options.js";
-import type { Job } from "../client/types.js";
+import type { Job } from "../api/index.js";
 
 const failedJob: Job = {
   id: "job_9",

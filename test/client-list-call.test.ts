@@ -2,7 +2,7 @@
 import nock from "nock";
 import { JobsClient } from "../client/client.js";
 import { isConfigError, isHttpError } from "../client/errors.js";
-import type { Job } from "../client/types.js";
+import type { Job } from "../api/index.js";
 
 const API = "http://api.test";
 const client = () => new JobsClient({ apiUrl: API, token: "mfk_unit", retry: { minDelayMs: 10, maxDelayMs: 50 } });

@@ -6,7 +6,7 @@ import nock from "nock";
 import { backoffDelayMs, parseRetryAfterMs, retryDelayMs } from "../client/backoff.js";
 import { JobsClient } from "../client/client.js";
 import { isHttpError, isUnreachableError, isAuthError, isNotFoundError, type UnreachableError } from "../client/errors.js";
-import type { Job } from "../client/types.js";
+import type { Job } from "../api/index.js";
 import { envelope, fakeJob } from "./helpers/job-fixture.js";
 
 const API = "http://api.test";

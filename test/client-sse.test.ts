@@ -7,7 +7,7 @@ import nock from "nock";
 import { JobsClient } from "../client/client.js";
 import { isHttpError, isNotFoundError, isUnreachableError } from "../client/errors.js";
 import { SseParser, type SseEvent } from "../client/sse-parser.js";
-import type { Job } from "../client/types.js";
+import type { Job } from "../api/index.js";
 import { fakeJob } from "./helpers/job-fixture.js";
 
 function parseAll(chunks: string[]): { events: SseEvent[]; retries: number[]; comments: string[] } {

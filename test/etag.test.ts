@@ -1,5 +1,5 @@
 /** GET /v1/jobs/{id}: the envelope, the ETag and If-None-Match (spec §3–4, RFC 9110 §13.1.2). */
-import { etagOf, ifNoneMatchMatches } from "../proxy/etag.js";
+import { etagOf, ifNoneMatchMatches } from "../api/etag.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 
 let api: TestServer;

@@ -2,7 +2,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { KeyRing, KeysFileError } from "../proxy/keys.js";
+import { KeyRing, KeysFileError } from "../proxy/tenancy/keys.js";
 
 function keysFile(content: string): string {
   const path = join(mkdtempSync(join(tmpdir(), "jobgate-keys-test-")), "keys.json");

@@ -100,7 +100,7 @@ test("a cursor from another server instance is invalid_cursor", async () => {
 });
 
 test("walking every page yields each job that existed exactly once while jobs are created and finished", async () => {
-  const existing = [];
+  const existing: string[] = [];
   for (let i = 0; i < 60; i++) existing.push((await api.publish()).id);
   const created: string[] = [];
   const walked = await walk("limit=7", TOKENS.reader, async () => {

@@ -83,7 +83,7 @@ test("the job's team is the key's pin, else the body's team_id, else team_defaul
 });
 
 test("a site the key cannot see is a 404", async () => {
-  const { KeyRing } = await import("../proxy/keys.js");
+  const { KeyRing } = await import("../proxy/tenancy/keys.js");
   const pinned = await startTestServer(
     {},
     { keys: KeyRing.fromJson({ keys: [{ token: "mfk_site1_deployer", account: "acct_1", scopes: ["deploys:write"], site_id: "site_1" }] }, "inline") },

@@ -1,5 +1,5 @@
 /** The producer side (spec §5): publish, PATCH rules, idempotent ids. */
-import { ulid } from "../proxy/ulid.js";
+import { newJobId } from "../proxy/ulid.js";
 import { TOKENS } from "./helpers/keys.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 
@@ -49,7 +49,7 @@ test("a pinned publisher publishing outside its pin is 403", async () => {
 });
 
 test("a client id makes publish idempotent; another body or account is a 409", async () => {
-  const id = `job_${ulid()}`;
+  const id = newJobId();
   const first = await post({ ...publishBody, id });
   expect(first.status).toBe(201);
   const again = await post({ ...publishBody, id });

@@ -45,8 +45,8 @@ test("missing keys and bad flags are usage errors that say what was expected", (
   expect(badWait.stderr).toContain('--max-wait: "60" is not a duration; expected a number with a unit, such as 90s, 30m or 1h30m');
 });
 
-test("serves with the development keys, logs a JSON line per request with its id and never a token, and shuts down on SIGTERM", async () => {
-  const server = serve(["--keys", writeTestKeysFile()]);
+test("serves with the development keys, logs a JSON line per request at debug with its id and never a token, and shuts down on SIGTERM", async () => {
+  const server = serve(["--keys", writeTestKeysFile(), "--log-level", "debug"]);
   const url = await server.url;
   expect(server.stderr()).toContain("Try it");
   const publish = await fetch(`${url}/internal/v1/jobs`, {
@@ -54,7 +54,7 @@ test("serves with the development keys, logs a JSON line per request with its id
     headers: { authorization: `Bearer ${TOKENS.all}`, "content-type": "application/json" },
     body: JSON.stringify({ type: "deployment.deploy", team_id: "team_1", resource: { type: "deployment", site_id: "site_1" } }),
   });
-  const job = (await publish.json()).data;
+  const job = ((await publish.json()) as { data: { id: string } }).data;
   const held = fetch(`${url}/v1/jobs/${job.id}`, { headers: { authorization: `Bearer ${TOKENS.all}`, "if-none-match": '"w/job-1"', prefer: "wait=30" } });
   await fetch(`${url}/v1/jobs`, { headers: { authorization: "Bearer mfk_wrong_token_value" } });
   // Let the hold register before the signal.
@@ -76,4 +76,15 @@ test("serves with the development keys, logs a JSON line per request with its id
     expect(server.stdout()).not.toContain(token);
     expect(server.stderr()).not.toContain(token);
   }
+});
+
+test("at the default log level a request writes no log line (most requests are 304s and held polls)", async () => {
+  const server = serve(["--keys", writeTestKeysFile()]);
+  const url = await server.url;
+  expect((await fetch(`${url}/v1/jobs`, { headers: { authorization: `Bearer ${TOKENS.all}` } })).status).toBe(200);
+  expect((await fetch(`${url}/v1/jobs`, { headers: { authorization: "Bearer mfk_wrong_token_value" } })).status).toBe(401);
+  server.child.kill("SIGTERM");
+  expect(await server.exited).toBe(0);
+  const lines = server.stdout().trim().split("\n").filter((line) => line !== "").map((line) => JSON.parse(line));
+  expect(lines.filter((line) => line.msg === "request")).toEqual([]);
 });

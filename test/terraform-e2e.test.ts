@@ -12,7 +12,7 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { App, LocalBackend, TerraformStack, TerraformVariable } from "cdktf";
-import type { Job } from "../client/types.js";
+import type { Job } from "../api/index.js";
 import { DeploySiteStack } from "../examples/deploy-site/stack.js";
 import { AsyncOperation, JobWait } from "../provider-shim/constructs/index.js";
 import { TOKENS } from "./helpers/keys.js";

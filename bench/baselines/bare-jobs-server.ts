@@ -19,7 +19,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { ulid } from "../../proxy/ulid.js";
+import { newJobId, newRequestId } from "../../proxy/ulid.js";
 
 const FORGE_VERSION = "2026-06-23";
 const POLL_HINT_S = "2";
@@ -121,7 +121,7 @@ function change(job: BareJob, progress: number | undefined, status: string | und
   for (const hold of job.holds) {
     clearTimeout(hold.timer);
     held--;
-    sendJob(hold.res, 200, job, `req_${ulid()}`, { "Preference-Applied": `wait=${hold.waitS}` });
+    sendJob(hold.res, 200, job, newRequestId(), { "Preference-Applied": `wait=${hold.waitS}` });
   }
   job.holds.clear();
   const event = sseEvent(job);
@@ -129,7 +129,7 @@ function change(job: BareJob, progress: number | undefined, status: string | und
 }
 
 const server = createServer((req, res) => {
-  const requestId = `req_${ulid()}`;
+  const requestId = newRequestId();
   const url = req.url!;
   const forgeVersion = req.headers["forge-version"];
   if (forgeVersion !== undefined && forgeVersion !== FORGE_VERSION) return fail(res, 400, requestId);
@@ -169,7 +169,7 @@ const server = createServer((req, res) => {
       timer: setTimeout(() => {
         job.holds.delete(hold);
         held--;
-        notModified(res, job, `req_${ulid()}`, { "Preference-Applied": `wait=${waitS}` });
+        notModified(res, job, newRequestId(), { "Preference-Applied": `wait=${waitS}` });
       }, waitS * 1000),
     };
     job.holds.add(hold);
@@ -192,7 +192,7 @@ const server = createServer((req, res) => {
     if (!authenticated(req)) return fail(res, 401, requestId);
     req.resume();
     req.once("end", () => {
-      const job: BareJob = { id: `job_${ulid()}`, version: 1, progress: 0, status: "queued", createdAt: new Date().toISOString(), json: "", holds: new Set(), streams: new Set() };
+      const job: BareJob = { id: newJobId(), version: 1, progress: 0, status: "queued", createdAt: new Date().toISOString(), json: "", holds: new Set(), streams: new Set() };
       serialize(job);
       jobs.set(job.id, job);
       sendJob(res, 201, job, requestId);

@@ -10,9 +10,10 @@
  *    it stopped if the bound cuts it short).
  */
 import { performance } from "node:perf_hooks";
-import { MemoryJobStore, DEFAULT_MAX_JOBS } from "../../proxy/store/memory.js";
+import { DEFAULT_MAX_JOBS } from "../../api/defaults.js";
+import { MemoryJobStore } from "../../proxy/store/memory.js";
 import type { NewJob, StoredJob } from "../../proxy/store/types.js";
-import { ulid } from "../../proxy/ulid.js";
+import { newJobId } from "../../proxy/ulid.js";
 
 interface Config {
   readonly n: number;
@@ -37,7 +38,7 @@ let serial = 0;
 function newJob(): NewJob {
   serial++;
   return {
-    id: `job_${ulid()}`,
+    id: newJobId(),
     account: "acct_dev",
     teamId: "team_1",
     type: "deployment.deploy",
@@ -52,7 +53,7 @@ async function memoryPerJob(): Promise<Record<string, number>> {
   const n = config.n;
   // Warm-up (code, ULID pool, feedback), not measured.
   const warm = new MemoryJobStore();
-  for (let i = 0; i < 10_000; i++) await warm.update((await warm.insert(newJob())).id, () => FINISH);
+  for (let i = 0; i < 10_000; i++) await warm.update((await warm.insert(newJob())).job.id, () => FINISH);
   await warm.close();
   // Baseline: the job objects alone (exactly the shape the store builds) in a Map.
   let h0 = heap();
@@ -70,7 +71,7 @@ async function memoryPerJob(): Promise<Record<string, number>> {
   h0 = heap();
   const store = new MemoryJobStore();
   const ids: string[] = [];
-  for (let i = 0; i < n; i++) ids.push((await store.insert(newJob())).id);
+  for (let i = 0; i < n; i++) ids.push((await store.insert(newJob())).job.id);
   // The ids array is the bench's own (8 B a job): subtracted.
   const storeInFlight = (heap() - h0) / n - 8;
   if (ids.length !== n || (await store.stats()).jobs !== n) throw new Error("lost jobs");
@@ -85,7 +86,7 @@ async function memoryPerJob(): Promise<Record<string, number>> {
 async function fullStore(stored: number): Promise<MemoryJobStore> {
   const store = new MemoryJobStore({ maxJobs: stored });
   for (let i = 0; i < stored; i++) {
-    const job = await store.insert(newJob());
+    const { job } = await store.insert(newJob());
     await store.update(job.id, () => FINISH);
   }
   return store;
@@ -102,7 +103,7 @@ async function throughput(stored: number): Promise<{ publishPerS: number; publis
   let publishes = 0;
   while (performance.now() - started < config.opsTimeMs) {
     const t = performance.now();
-    const job = await store.insert(newJob());
+    const { job } = await store.insert(newJob());
     insertMs += performance.now() - t;
     inserted.push(job.id);
     publishes++;
@@ -133,7 +134,7 @@ async function million(): Promise<{ checkpoints: Array<Record<string, number>>; 
   let lastMark = started;
   let lastCount = 0;
   for (let i = 1; i <= config.million; i++) {
-    const job = await store.insert(newJob());
+    const { job } = await store.insert(newJob());
     await store.update(job.id, () => FINISH);
     if (i % config.checkpoint === 0 || i === config.million) {
       const now = performance.now();

@@ -2,8 +2,6 @@
 import { ConfigError } from "../../client/errors.js";
 import { parseDuration } from "../../client/duration.js";
 
-export const DEFAULT_TIMEOUT = "30m";
-
 /** `--timeout`: a Go-style duration above zero, in ms. */
 export function timeoutMs(text: string, flag = "--timeout"): number {
   let ms: number;

@@ -11,7 +11,7 @@ import type { JobsClient } from "../../client/client.js";
 import { describeJob } from "../../client/client.js";
 import { formatDuration } from "../../client/duration.js";
 import { JobFailedError, TimeoutError, isAuthError, isConfigError, isJobFailedError, isNotFoundError, isTimeoutError } from "../../client/errors.js";
-import type { Job } from "../../client/types.js";
+import type { Job } from "../../api/index.js";
 import type { Reporter } from "./reporter.js";
 
 /** How long `watch` waits for the first event before assuming a buffering proxy. */

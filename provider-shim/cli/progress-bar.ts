@@ -2,7 +2,7 @@
  * The progress bar and status line drawn on a terminal (stderr). Pure rendering: the
  * reporter decides when to draw.
  */
-import type { Job } from "../../client/types.js";
+import type { Job } from "../../api/index.js";
 import { formatDuration } from "../../client/duration.js";
 
 export const BAR_WIDTH = 24;

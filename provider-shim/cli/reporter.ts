@@ -7,7 +7,7 @@
 import { describeJob } from "../../client/client.js";
 import { formatDuration } from "../../client/duration.js";
 import type { JobgateError } from "../../client/errors.js";
-import type { Job } from "../../client/types.js";
+import type { Job } from "../../api/index.js";
 import { renderStatusLine } from "./progress-bar.js";
 
 /** How often a terminal's status line is redrawn while nothing changes. */

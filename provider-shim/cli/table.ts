@@ -1,5 +1,5 @@
 /** Human-readable renderings of jobs for `jobs get` and `jobs list` (no --json). */
-import type { Job } from "../../client/types.js";
+import type { Job } from "../../api/index.js";
 
 const COLUMNS: readonly [string, (job: Job) => string][] = [
   ["ID", (job) => job.id],

@@ -19,6 +19,8 @@
  */
 import { Fn, type ITerraformDependable, type TerraformResource } from "cdktf";
 import { Construct } from "constructs";
+import { ENV } from "../../api/env.js";
+import { IDEMPOTENCY_KEY_PATTERN } from "../../api/identifiers.js";
 import { cliCommand } from "./cli-command.js";
 import {
   ConstructPropsError,
@@ -46,7 +48,6 @@ export const OPERATION_METHODS: readonly OperationMethod[] = ["POST", "PUT", "PA
 const IDEMPOTENCY_KEY_METHODS: readonly OperationMethod[] = ["POST", "PATCH"];
 /** Under Linux's limit on one environment string (128 KiB), with room to spare. */
 export const MAX_BODY_BYTES = 100_000;
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /** One HTTP call that answers 202 with a job. */
 export interface OperationCall {
@@ -106,10 +107,10 @@ export interface NormalizedAsyncOperationProps extends NormalizedRunnerProps, No
 
 const KIND = "AsyncOperation";
 const CALL_VARIABLES = {
-  JOBGATE_CALL_METHOD: "method",
-  JOBGATE_CALL_PATH: "path",
-  JOBGATE_CALL_BODY: "body",
-  JOBGATE_IDEMPOTENCY_KEY: "idempotencyKey",
+  [ENV.callMethod]: "method",
+  [ENV.callPath]: "path",
+  [ENV.callBody]: "body",
+  [ENV.idempotencyKey]: "idempotencyKey",
 };
 
 export function normalizeAsyncOperationProps(id: string, props: AsyncOperationProps): NormalizedAsyncOperationProps {
@@ -160,7 +161,7 @@ function normalizeCall(id: string, prefix: string, call: OperationCall): Normali
         `${label("idempotencyKey")} only applies to ${JSON.stringify(prefix + "method")}: "POST" or "PATCH" (${method} is idempotent already); remove it`,
       );
     }
-    if (!isApplyTimeValue(idempotencyKey) && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+    if (!isApplyTimeValue(idempotencyKey) && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
       throw new ConstructPropsError(`${label("idempotencyKey")} must be 1 to 255 printable ASCII characters without spaces, got ${JSON.stringify(idempotencyKey)}`);
     }
   }
@@ -219,10 +220,10 @@ export class AsyncOperation extends Construct implements ITerraformDependable {
         destroyEnv[variable] = selfReference(p.runner, key);
       };
       for (const [variable, value] of Object.entries(connection)) keep(variable, `env_${variable}`, value);
-      keep("JOBGATE_CALL_METHOD", "destroy_method", p.destroy.method);
-      keep("JOBGATE_CALL_PATH", "destroy_path", p.destroy.path);
-      keep("JOBGATE_CALL_BODY", "destroy_body", p.destroy.body);
-      keep("JOBGATE_IDEMPOTENCY_KEY", "destroy_idempotency_key", p.destroy.idempotencyKey);
+      keep(ENV.callMethod, "destroy_method", p.destroy.method);
+      keep(ENV.callPath, "destroy_path", p.destroy.path);
+      keep(ENV.callBody, "destroy_body", p.destroy.body);
+      keep(ENV.idempotencyKey, "destroy_idempotency_key", p.destroy.idempotencyKey);
       provisioners.push({
         command: cliCommand(p.cli, ["call", "--wait", "--timeout", p.destroy.timeout]),
         environment: destroyEnv,
@@ -247,8 +248,8 @@ export class AsyncOperation extends Construct implements ITerraformDependable {
 }
 
 function callEnvironment(call: NormalizedCall): Record<string, string> {
-  const env: Record<string, string> = { JOBGATE_CALL_METHOD: call.method, JOBGATE_CALL_PATH: call.path };
-  if (call.body !== undefined) env.JOBGATE_CALL_BODY = call.body;
-  if (call.idempotencyKey !== undefined) env.JOBGATE_IDEMPOTENCY_KEY = call.idempotencyKey;
+  const env: Record<string, string> = { [ENV.callMethod]: call.method, [ENV.callPath]: call.path };
+  if (call.body !== undefined) env[ENV.callBody] = call.body;
+  if (call.idempotencyKey !== undefined) env[ENV.idempotencyKey] = call.idempotencyKey;
   return env;
 }

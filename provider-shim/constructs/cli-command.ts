@@ -17,10 +17,11 @@
  * The command holds nothing but the CLI, the subcommand and the synth-checked timeout:
  * job ids, paths, bodies and URLs travel in the provisioner's `environment`.
  */
+import { ENV } from "../../api/env.js";
 
 export const DEFAULT_CLI_COMMAND = "npx --no-install jobgate";
 /** The variable that overrides the CLI at apply time. */
-export const CLI_ENV = "JOBGATE_CLI";
+export const CLI_ENV = ENV.cli;
 
 const SHELL_SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
 

@@ -9,7 +9,8 @@
  */
 import type { ITerraformDependable, TerraformResource } from "cdktf";
 import { Construct } from "constructs";
-import { isIdentifier } from "../../client/types.js";
+import { ENV } from "../../api/env.js";
+import { isIdentifier } from "../../api/identifiers.js";
 import { cliCommand } from "./cli-command.js";
 import { isApplyTimeValue, propLabel, requireString, ConstructPropsError } from "./prop-checks.js";
 import { connectionEnvironment, normalizeRunnerProps, type NormalizedRunnerProps, type RunnerProps } from "./runner-props.js";
@@ -39,7 +40,7 @@ export function normalizeJobWaitProps(id: string, props: JobWaitProps): Normaliz
       `${propLabel(KIND, id, "jobId")} must be a job id such as "job_01J9SC…" (letters, digits, "_", ".", ":", "-"), got ${JSON.stringify(jobId)}`,
     );
   }
-  return { ...normalizeRunnerProps(KIND, id, props, { JOBGATE_JOB_ID: "jobId" }), jobId };
+  return { ...normalizeRunnerProps(KIND, id, props, { [ENV.jobId]: "jobId" }), jobId };
 }
 
 export class JobWait extends Construct implements ITerraformDependable {
@@ -60,7 +61,7 @@ export class JobWait extends Construct implements ITerraformDependable {
       provisioners: [
         {
           command: cliCommand(p.cli, ["jobs", "wait", "--timeout", p.timeout]),
-          environment: { ...connectionEnvironment(p), JOBGATE_JOB_ID: p.jobId },
+          environment: { ...connectionEnvironment(p), [ENV.jobId]: p.jobId },
           onFailure: p.onFailure,
           quiet: p.quiet,
         },

@@ -7,6 +7,8 @@
  * Terraform checks them, and the CLI checks what it receives.
  */
 import { Token } from "cdktf";
+import { ENV } from "../../api/env.js";
+import { FORGE_VERSION_PATTERN } from "../../api/versions.js";
 import { isJobgateError, JobgateError } from "../../client/errors.js";
 import { formatDuration, parseDuration } from "../../client/duration.js";
 
@@ -89,7 +91,7 @@ export function optionalApiUrl(label: string, value: unknown): string | undefine
   if (parsed.username !== "" || parsed.password !== "") {
     // Never echo the URL: it holds a credential.
     throw new ConstructPropsError(
-      `${label} must not carry credentials; set JOBGATE_TOKEN in the environment Terraform runs in instead`,
+      `${label} must not carry credentials; set ${ENV.token} in the environment Terraform runs in instead`,
     );
   }
   return url;
@@ -99,7 +101,7 @@ export function optionalApiUrl(label: string, value: unknown): string | undefine
 export function optionalForgeVersion(label: string, value: unknown): string | undefined {
   const version = optionalString(label, value);
   if (version === undefined || isApplyTimeValue(version)) return version;
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(version)) {
+  if (!FORGE_VERSION_PATTERN.test(version)) {
     throw new ConstructPropsError(`${label} must be a date-form API version such as "2026-06-23", got ${JSON.stringify(version)}`);
   }
   return version;
@@ -135,9 +137,9 @@ export function optionalEnvironment(label: string, value: unknown): Readonly<Rec
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
       throw new ConstructPropsError(`${label}: ${JSON.stringify(name)} is not a valid environment variable name`);
     }
-    if (name === "JOBGATE_TOKEN") {
+    if (name === ENV.token) {
       throw new ConstructPropsError(
-        `${label} must not set JOBGATE_TOKEN: it would be written into the synthesized JSON and the state; export it in the environment Terraform runs in`,
+        `${label} must not set ${ENV.token}: it would be written into the synthesized JSON and the state; export it in the environment Terraform runs in`,
       );
     }
     if (typeof entry !== "string") {

@@ -3,6 +3,8 @@
  * which server it talks to and how Terraform treats its failure.
  */
 import type { ITerraformDependable } from "cdktf";
+import { DEFAULT_WAIT_TIMEOUT } from "../../api/defaults.js";
+import { ENV } from "../../api/env.js";
 import {
   ConstructPropsError,
   oneOf,
@@ -23,7 +25,7 @@ export type OnFailure = "fail" | "continue";
 export const ON_FAILURE: readonly OnFailure[] = ["fail", "continue"];
 
 /** The CLI's own default (spec §9), spelled out so the synthesized command says it. */
-export const DEFAULT_TIMEOUT = "30m";
+export { DEFAULT_WAIT_TIMEOUT as DEFAULT_TIMEOUT };
 
 export interface RunnerProps {
   /**
@@ -96,9 +98,9 @@ export interface NormalizedRunnerProps {
 
 /** Variables the constructs set themselves, each with the prop that feeds it. */
 const OWN_VARIABLES: Record<string, string> = {
-  JOBGATE_API_URL: "apiUrl",
-  JOBGATE_FORGE_VERSION: "forgeVersion",
-  JOBGATE_CLI: "cli",
+  [ENV.apiUrl]: "apiUrl",
+  [ENV.forgeVersion]: "forgeVersion",
+  [ENV.cli]: "cli",
 };
 
 export function normalizeRunnerProps(
@@ -120,7 +122,7 @@ export function normalizeRunnerProps(
     throw new ConstructPropsError(`${label("dependsOn")} must be an array of resources or constructs`);
   }
   return {
-    timeout: positiveDuration(label("timeout"), props.timeout, DEFAULT_TIMEOUT),
+    timeout: positiveDuration(label("timeout"), props.timeout, DEFAULT_WAIT_TIMEOUT),
     runner: oneOf(label("runner"), props.runner, RUNNERS, DEFAULT_RUNNER),
     apiUrl: optionalApiUrl(label("apiUrl"), props.apiUrl),
     forgeVersion: optionalForgeVersion(label("forgeVersion"), props.forgeVersion),
@@ -135,7 +137,7 @@ export function normalizeRunnerProps(
 /** The variables every provisioner of these props gets, apart from the operation's own. */
 export function connectionEnvironment(props: NormalizedRunnerProps): Record<string, string> {
   const env: Record<string, string> = { ...props.environment };
-  if (props.apiUrl !== undefined) env.JOBGATE_API_URL = props.apiUrl;
-  if (props.forgeVersion !== undefined) env.JOBGATE_FORGE_VERSION = props.forgeVersion;
+  if (props.apiUrl !== undefined) env[ENV.apiUrl] = props.apiUrl;
+  if (props.forgeVersion !== undefined) env[ENV.forgeVersion] = props.forgeVersion;
   return env;
 }

@@ -18,15 +18,13 @@
  * with every header in one `writeHead`.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Logger } from "pino";
-import { logRequest } from "../access-log.js";
-import { ApiError, sendError } from "../api-error.js";
-import { ifNoneMatchMatches } from "../etag.js";
-import type { JobSource, JobView } from "../job-source.js";
+import { ifNoneMatchMatches } from "../../api/etag.js";
+import { ApiError } from "../http/api-error.js";
+import { requestedWaitSeconds } from "../http/prefer.js";
+import { openRequest, type RequestContext, type RequestLog } from "../http/request-context.js";
+import type { JobView, ReadSide } from "../job-source.js";
 import { CLIENT_GONE, SHUTDOWN_REASON, WAIT_ELAPSED, type Lifecycle } from "../lifecycle.js";
 import type { ServerMetrics } from "../metrics.js";
-import { requestedWaitSeconds } from "../prefer.js";
-import { stampRequest, type StampedRequest } from "../request-context.js";
 
 export const GET_JOB_ROUTE = "GET /v1/jobs/:jobID";
 /** Active holds and streams per step of raised poll hint. */
@@ -38,38 +36,40 @@ export function pollHintSeconds(baseS: number, activeWaiters: number): number {
   return Math.min(MAX_POLL_HINT_S, baseS * (1 + Math.floor(activeWaiters / LOAD_STEP)));
 }
 
-export interface GetJobDeps {
-  readonly source: JobSource;
+export interface GetJobDeps<Caller> {
+  readonly read: ReadSide<Caller>;
   readonly options: { readonly maxWaitS: number; readonly pollHintS: number };
   readonly metrics: ServerMetrics;
   readonly lifecycle: Lifecycle;
-  readonly logger: Logger;
+  readonly requests: RequestLog;
 }
 
 export type GetJobHandler = (req: IncomingMessage, res: ServerResponse, jobId: string, waitQuery: string | undefined) => void;
 
-/** What one request carries from its start to its answer. */
-interface Exchange {
+/** A request and where its answer goes. */
+interface Answer {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
-  readonly jobId: string;
-  readonly waitQuery: string | undefined;
-  readonly stamp: StampedRequest;
-  readonly startedMs: number;
+  readonly ctx: RequestContext;
 }
 
-export function createGetJobHandler(deps: GetJobDeps): GetJobHandler {
-  const { source, options, metrics, lifecycle, logger } = deps;
+/** What one admitted request carries from its start to its answer. */
+interface Exchange<Caller> extends Answer {
+  readonly jobId: string;
+  readonly waitQuery: string | undefined;
+  readonly caller: Caller;
+}
 
-  const record = (ex: Exchange, status: number): void => {
-    metrics.countRequest(GET_JOB_ROUTE, status);
-    logRequest(logger, ex.stamp.requestId, ex.req.method, GET_JOB_ROUTE, status, ex.startedMs);
-  };
+export function createGetJobHandler<Caller>(deps: GetJobDeps<Caller>): GetJobHandler {
+  const { read, options, metrics, lifecycle, requests } = deps;
+  const { source } = read;
 
-  const finish = (ex: Exchange, status: 200 | 304, view: JobView, extra?: readonly string[]): void => {
+  const record = (ex: Answer, status: number): void => requests.record(ex.ctx, ex.req.method, GET_JOB_ROUTE, status);
+
+  const finish = (ex: Exchange<Caller>, status: 200 | 304, view: JobView, extra?: readonly string[]): void => {
     const headers = [
-      "X-Request-Id", ex.stamp.requestId,
-      "Forge-Version", ex.stamp.version,
+      "X-Request-Id", ex.ctx.requestId,
+      "Forge-Version", ex.ctx.version,
       "Vary", "Prefer",
       "ETag", view.etag,
       "Cache-Control", "private, no-cache",
@@ -80,7 +80,7 @@ export function createGetJobHandler(deps: GetJobDeps): GetJobHandler {
       ex.res.writeHead(304, headers);
       ex.res.end();
     } else {
-      const body = `{"data":${view.json()},"request_id":"${ex.stamp.requestId}"}`;
+      const body = `{"data":${view.json()},"request_id":"${ex.ctx.requestId}"}`;
       headers.push("Content-Type", "application/json; charset=utf-8", "Content-Length", String(Buffer.byteLength(body)));
       ex.res.writeHead(200, headers);
       ex.res.end(body);
@@ -88,23 +88,13 @@ export function createGetJobHandler(deps: GetJobDeps): GetJobHandler {
     record(ex, status);
   };
 
-  const fail = (ex: Exchange, error: unknown): void => {
-    if (ex.res.destroyed) return record(ex, 499);
-    const apiError = error instanceof ApiError ? error : new ApiError("internal", "internal error; the request id identifies it in the server's logs");
-    if (!(error instanceof ApiError)) logger.error({ err: error, request_id: ex.stamp.requestId, route: GET_JOB_ROUTE }, "unhandled error");
-    if (ex.res.headersSent) {
-      ex.res.destroy(); // an answer was under way: cut it rather than send a second
-      return record(ex, apiError.status);
-    }
-    ex.res.setHeader("X-Request-Id", ex.stamp.requestId);
-    ex.res.setHeader("Forge-Version", ex.stamp.version);
-    ex.res.setHeader("Vary", "Prefer");
-    sendError(ex.res, apiError, ex.stamp.requestId);
-    record(ex, apiError.status);
+  const fail = (ex: Answer, error: unknown): void => {
+    if (!ex.res.headersSent && !ex.res.destroyed) ex.res.setHeader("Vary", "Prefer");
+    requests.fail(ex.ctx, ex.res, ex.req.method, GET_JOB_ROUTE, error);
   };
 
   /** Answers at once, or starts a hold; synchronous up to the hold. */
-  const respond = (ex: Exchange, view: JobView): void => {
+  const respond = (ex: Exchange<Caller>, view: JobView): void => {
     if (ex.res.destroyed) return record(ex, 499); // gone while the source was read
     const requestedWait = requestedWaitSeconds(ex.waitQuery, ex.req.headers.prefer);
     const ifNoneMatch = ex.req.headers["if-none-match"];
@@ -115,7 +105,7 @@ export function createGetJobHandler(deps: GetJobDeps): GetJobHandler {
   };
 
   /** Holds until a change (200), the wait's end (304), the client leaving, or shutdown. */
-  const hold = async (ex: Exchange, view: JobView, waitS: number): Promise<void> => {
+  const hold = async (ex: Exchange<Caller>, view: JobView, waitS: number): Promise<void> => {
     const applied = ["Preference-Applied", `wait=${waitS}`];
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(WAIT_ELAPSED), waitS * 1000);
@@ -126,7 +116,7 @@ export function createGetJobHandler(deps: GetJobDeps): GetJobHandler {
     metrics.heldLongPolls++;
     let next: JobView | undefined;
     try {
-      next = await source.waitForChange(ex.req, ex.jobId, view.version, controller.signal);
+      next = await source.waitForChange(ex.caller, ex.jobId, view.version, controller.signal);
     } catch (error) {
       return fail(ex, error);
     } finally {
@@ -140,7 +130,7 @@ export function createGetJobHandler(deps: GetJobDeps): GetJobHandler {
       if (next !== undefined) return finish(ex, 200, next, applied);
       if (controller.signal.reason === SHUTDOWN_REASON) return finish(ex, 200, view, [...applied, "Connection", "close"]);
       if (!controller.signal.aborted) throw new ApiError("not_found", `job ${ex.jobId} not found`); // evicted while held
-      const current = await source.confirm(ex.req, ex.jobId, view);
+      const current = await source.confirm(ex.caller, ex.jobId, view);
       finish(ex, current.version === view.version ? 304 : 200, current, applied);
     } catch (error) {
       fail(ex, error);
@@ -148,20 +138,22 @@ export function createGetJobHandler(deps: GetJobDeps): GetJobHandler {
   };
 
   return function getJob(req, res, jobId, waitQuery) {
-    const ex: Exchange = { req, res, jobId, waitQuery, stamp: stampRequest(req), startedMs: performance.now() };
+    const ctx = openRequest(req);
     try {
-      if (ex.stamp.versionError !== undefined) throw ex.stamp.versionError;
-      const read = source.read(req, jobId);
+      if (ctx.versionError !== undefined) throw ctx.versionError;
+      const caller = read.authenticate({ authorization: req.headers.authorization, forgeVersion: ctx.version });
+      const ex: Exchange<Caller> = { req, res, ctx, jobId, waitQuery, caller };
+      const view = source.read(caller, jobId);
       // A promise from any realm or driver, not only this realm's Promise.
-      if (typeof (read as PromiseLike<JobView>).then === "function") {
-        Promise.resolve(read as PromiseLike<JobView>)
-          .then((view) => respond(ex, view))
+      if (typeof (view as PromiseLike<JobView>).then === "function") {
+        Promise.resolve(view as PromiseLike<JobView>)
+          .then((resolved) => respond(ex, resolved))
           .catch((error: unknown) => fail(ex, error));
       } else {
-        respond(ex, read as JobView);
+        respond(ex, view as JobView);
       }
     } catch (error) {
-      fail(ex, error);
+      fail({ req, res, ctx }, error);
     }
   };
 }

@@ -2,20 +2,22 @@
  * Operations endpoints, without auth: they name no job and no key, but /metrics counts
  * jobs across all tenants — keep the server on a private address (the default binds
  * 127.0.0.1) or put /metrics behind your ingress's access rules.
- * GET /healthz — 200 `{ "status": "ok" }` while serving, 503 `unavailable` while draining.
+ * GET /healthz — 200 `{ "status": "ok" }` while serving; 503 `unavailable` with
+ *   Retry-After while draining or while the store cannot answer (the message says which).
  * GET /metrics — Prometheus text: requests by route and status, held long-polls,
  *   open streams, jobs by status, process metrics.
  */
 import { Router } from "express";
-import { ApiError } from "../api-error.js";
-import { sendJson } from "../express-helpers.js";
+import { ApiError } from "../http/api-error.js";
+import { sendJson } from "../http/express-helpers.js";
 import type { Lifecycle } from "../lifecycle.js";
 import type { ServerMetrics } from "../metrics.js";
 
-export function createHealthRouter(deps: { metrics: ServerMetrics; lifecycle: Lifecycle }): Router {
+export function createHealthRouter(deps: { metrics: ServerMetrics; lifecycle: Lifecycle; checkHealth: () => Promise<void> }): Router {
   const router = Router();
-  router.get("/healthz", (_req, res) => {
+  router.get("/healthz", async (_req, res) => {
     if (deps.lifecycle.isDraining) throw new ApiError("unavailable", "shutting down", { "Retry-After": "1" });
+    await deps.checkHealth(); // a StoreUnavailableError is a 503 saying why
     sendJson(res, 200, { status: "ok" });
   });
   router.get("/metrics", async (_req, res) => {

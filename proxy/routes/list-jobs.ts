@@ -12,17 +12,16 @@
  *   account, is `400 invalid_cursor`.
  */
 import { Router } from "express";
-import { JOB_STATUSES, type JobStatus } from "../../client/types.js";
-import { invalidRequest } from "../api-error.js";
-import type { CursorCodec } from "../cursor.js";
-import { locals, queryParam, requireScope, sendJson } from "../express-helpers.js";
-import { toJob } from "../job-json.js";
-import type { KeyRing } from "../keys.js";
+import { isJobStatus, JOB_STATUSES } from "../../api/job.js";
+import { RESOURCE_TYPE_PATTERN } from "../../api/identifiers.js";
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../../api/limits.js";
+import { invalidRequest } from "../http/api-error.js";
+import { locals, queryParam, requireScope, sendJson } from "../http/express-helpers.js";
+import type { CursorCodec } from "../standalone/cursor.js";
+import { toJob } from "../standalone/job-json.js";
 import type { JobStore } from "../store/types.js";
+import type { KeyRing } from "../tenancy/keys.js";
 
-export const DEFAULT_PAGE_SIZE = 20;
-export const MAX_PAGE_SIZE = 100;
-const RESOURCE_TYPE = /^[a-z][a-z0-9_]{0,63}$/;
 const LIMIT = /^\d{1,3}$/;
 
 export function createListJobsRouter(deps: { store: JobStore; keys: KeyRing; cursors: CursorCodec }): Router {
@@ -31,11 +30,11 @@ export function createListJobsRouter(deps: { store: JobStore; keys: KeyRing; cur
 
   router.get("/v1/jobs", requireScope(keys, "jobs:read"), async (req, res) => {
     const status = queryParam(req, "status");
-    if (status !== undefined && !(JOB_STATUSES as readonly string[]).includes(status)) {
+    if (status !== undefined && !isJobStatus(status)) {
       throw invalidRequest(`status must be one of ${JOB_STATUSES.join(", ")}`);
     }
     const resourceType = queryParam(req, "resource_type");
-    if (resourceType !== undefined && !RESOURCE_TYPE.test(resourceType)) {
+    if (resourceType !== undefined && !RESOURCE_TYPE_PATTERN.test(resourceType)) {
       throw invalidRequest("resource_type must be a lowercase identifier such as deployment, build, environment or site");
     }
     const limitText = queryParam(req, "limit");
@@ -46,20 +45,18 @@ export function createListJobsRouter(deps: { store: JobStore; keys: KeyRing; cur
     // A cursor is valid only for the account and filters it was issued for.
     const scope = `${principal.account}\0${status ?? ""}\0${resourceType ?? ""}`;
     const cursor = queryParam(req, "cursor");
-    const after = cursor === undefined ? undefined : cursors.decode(cursor, scope);
+    const after = cursor === undefined ? undefined : await cursors.decode(cursor, scope);
 
     const page = await store.list({
-      account: principal.account,
-      ...(principal.teamId !== undefined ? { teamId: principal.teamId } : {}),
-      ...(principal.siteId !== undefined ? { siteId: principal.siteId } : {}),
-      ...(status !== undefined ? { status: status as JobStatus } : {}),
+      scope: principal,
+      ...(status !== undefined ? { status } : {}),
       ...(resourceType !== undefined ? { resourceType } : {}),
       ...(after !== undefined ? { after } : {}),
       limit: limit + 1,
     });
     const data = page.slice(0, limit);
     const last = data[data.length - 1];
-    const nextCursor = page.length > limit && last !== undefined ? cursors.encode(last, scope) : null;
+    const nextCursor = page.length > limit && last !== undefined ? await cursors.encode(last, scope) : null;
     res.setHeader("Cache-Control", "private, no-cache");
     sendJson(res, 200, { data: data.map(toJob), next_cursor: nextCursor });
   });

@@ -16,22 +16,20 @@
  */
 import { createHash } from "node:crypto";
 import { Router, type Request, type Response } from "express";
-import { isIdentifier } from "../../client/types.js";
-import { ApiError, invalidRequest } from "../api-error.js";
-import type { DemoRunner } from "../demo-runner.js";
-import { locals, requireScope, sendJson } from "../express-helpers.js";
-import type { IdempotencyKeys } from "../idempotency.js";
-import { insertJob } from "../insert-job.js";
-import { toJob } from "../job-json.js";
-import { isPlainObject } from "../job-rules.js";
-import type { KeyRing, Scope } from "../keys.js";
+import { DEFAULT_TEAM } from "../../api/defaults.js";
+import { isIdempotencyKey, isIdentifier } from "../../api/identifiers.js";
+import { MAX_OPERATION_DURATION_MS } from "../../api/limits.js";
+import type { Scope } from "../../api/scopes.js";
+import { ApiError, invalidRequest } from "../http/api-error.js";
+import { locals, requireScope, sendJson } from "../http/express-helpers.js";
+import type { DemoRunner } from "../standalone/demo-runner.js";
+import { insertJob } from "../standalone/insert-job.js";
+import { toJob } from "../standalone/job-json.js";
+import { isPlainObject } from "../standalone/job-rules.js";
 import type { JobStore } from "../store/types.js";
-import { ulid } from "../ulid.js";
-import { canSee, pinsAllow } from "../visibility.js";
-
-export const DEFAULT_TEAM = "team_default";
-/** Longest simulated run a request may ask for. */
-const MAX_DURATION_MS = 3_600_000;
+import type { KeyRing } from "../tenancy/keys.js";
+import { pinsAllow } from "../tenancy/visibility.js";
+import { newJobId } from "../ulid.js";
 
 interface OperationKind {
   readonly scope: Scope;
@@ -59,13 +57,7 @@ const BUILD: OperationKind = {
   errorCode: "build_failed",
 };
 
-export function createOperationsRouter(deps: {
-  store: JobStore;
-  keys: KeyRing;
-  runner: DemoRunner;
-  idempotency: IdempotencyKeys;
-  defaultDurationMs: number;
-}): Router {
+export function createOperationsRouter(deps: { store: JobStore; keys: KeyRing; runner: DemoRunner; defaultDurationMs: number }): Router {
   const router = Router();
   const operate = (kind: OperationKind) => async (req: Request, res: Response) => startOperation(deps, kind, req, res);
   router.post("/v1/sites/:site_id/deploys", requireScope(deps.keys, DEPLOY.scope), operate(DEPLOY));
@@ -89,8 +81,8 @@ async function startOperation(
   const body = req.body === undefined ? {} : req.body;
   if (!isPlainObject(body)) throw invalidRequest("body must be a JSON object (or empty)");
   const durationMs = body.duration_ms ?? deps.defaultDurationMs;
-  if (typeof durationMs !== "number" || !Number.isInteger(durationMs) || durationMs < 0 || durationMs > MAX_DURATION_MS) {
-    throw invalidRequest(`duration_ms must be a whole number of milliseconds from 0 to ${MAX_DURATION_MS}`);
+  if (typeof durationMs !== "number" || !Number.isInteger(durationMs) || durationMs < 0 || durationMs > MAX_OPERATION_DURATION_MS) {
+    throw invalidRequest(`duration_ms must be a whole number of milliseconds from 0 to ${MAX_OPERATION_DURATION_MS}`);
   }
   if (body.fail !== undefined && typeof body.fail !== "boolean") throw invalidRequest("fail must be true or false");
   if (body.team_id !== undefined && !isIdentifier(body.team_id)) {
@@ -98,29 +90,23 @@ async function startOperation(
   }
   const teamId = principal.teamId ?? (body.team_id as string | undefined) ?? DEFAULT_TEAM;
   if (!pinsAllow(principal, teamId, siteId)) throw new ApiError("not_found", `site ${siteId} not found`);
-
-  const create = async (): Promise<string> => {
-    const fresh = {
-      id: `job_${ulid()}`,
-      account: principal.account,
-      teamId,
-      type: kind.jobType,
-      resource: { type: kind.resourceType, id: envId ?? siteId, site_id: siteId, ...(envId !== undefined ? { env_id: envId } : {}) },
-    };
-    const { job } = await insertJob(deps.store, fresh, (existing) => existing);
-    deps.runner.start({ jobId: job.id, durationMs, fail: body.fail === true, ...kind });
-    return job.id;
-  };
-
   const idempotencyKey = req.get("Idempotency-Key");
-  const jobId =
-    idempotencyKey === undefined
-      ? await create()
-      : await deps.idempotency.resolve(principal.account, idempotencyKey, fingerprint(req, teamId), create);
-  const job = await deps.store.get(jobId);
-  if (job === undefined) throw new ApiError("not_found", `job ${jobId} is no longer held by this server`);
-  // The fingerprint covers the team, so this holds; it is checked anyway, as every read path does.
-  if (!canSee(principal, job)) throw new ApiError("conflict", "this Idempotency-Key was used for a different request");
+  if (idempotencyKey !== undefined && !isIdempotencyKey(idempotencyKey)) {
+    throw invalidRequest("Idempotency-Key must be 1 to 255 visible ASCII characters");
+  }
+
+  const fresh = {
+    id: newJobId(),
+    account: principal.account,
+    teamId,
+    type: kind.jobType,
+    resource: { type: kind.resourceType, id: envId ?? siteId, site_id: siteId, ...(envId !== undefined ? { env_id: envId } : {}) },
+  };
+  // The key is the account's (the store scopes it); the fingerprint covers the team, so a
+  // repeat lands in the same team and the job it returns is one this key can see.
+  const claim = idempotencyKey === undefined ? undefined : { key: idempotencyKey, fingerprint: fingerprint(req, teamId) };
+  const { job, created } = await insertJob(deps.store, fresh, (existing) => existing, claim);
+  if (created) deps.runner.start({ jobId: job.id, durationMs, fail: body.fail === true, ...kind });
   res.setHeader("Location", `/v1/jobs/${job.id}`);
   sendJson(res, 202, { data: toJob(job) });
 }

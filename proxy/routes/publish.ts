@@ -11,21 +11,19 @@
  *   A no-op keeps the version; every accepted change wakes every waiter on the job.
  */
 import { Router } from "express";
-import { isIdentifier } from "../../client/types.js";
-import { ApiError, invalidRequest, notFound } from "../api-error.js";
-import { locals, requireScope, sendJson } from "../express-helpers.js";
-import { toJob } from "../job-json.js";
-import { applyPatch, isPlainObject, parsePatch, rejectUnknownFields } from "../job-rules.js";
-import type { KeyRing, Principal } from "../keys.js";
-import { insertJob } from "../insert-job.js";
-import { isUlid, ulid } from "../ulid.js";
+import { isIdentifier, isJobId, JOB_TYPE_PATTERN, RESOURCE_TYPE_PATTERN } from "../../api/identifiers.js";
+import { ApiError, invalidRequest, notFound } from "../http/api-error.js";
+import { locals, requireScope, sendJson } from "../http/express-helpers.js";
+import { insertJob } from "../standalone/insert-job.js";
+import { toJob } from "../standalone/job-json.js";
+import { applyPatch, isPlainObject, parsePatch, rejectUnknownFields } from "../standalone/job-rules.js";
 import type { JobStore, NewJob, StoredJob } from "../store/types.js";
-import { canSee, pinsAllow } from "../visibility.js";
+import type { KeyRing, Principal } from "../tenancy/keys.js";
+import { canSee, pinsAllow } from "../tenancy/visibility.js";
+import { newJobId } from "../ulid.js";
 
 const PUBLISH_FIELDS = new Set(["type", "team_id", "resource", "id"]);
 const RESOURCE_FIELDS = new Set(["type", "site_id", "env_id"]);
-const JOB_TYPE = /^[a-z][a-z0-9_]{0,63}(\.[a-z][a-z0-9_]{0,63}){0,3}$/;
-const RESOURCE_TYPE = /^[a-z][a-z0-9_]{0,63}$/;
 
 export function createPublishRouter(deps: { store: JobStore; keys: KeyRing }): Router {
   const { store, keys } = deps;
@@ -72,7 +70,7 @@ function sameOrConflict(existing: StoredJob, fresh: NewJob): StoredJob {
 function parsePublish(body: unknown, principal: Principal): NewJob {
   if (!isPlainObject(body)) throw invalidRequest("body must be a JSON object { type, team_id, resource, id? }");
   rejectUnknownFields(body, PUBLISH_FIELDS);
-  if (typeof body.type !== "string" || !JOB_TYPE.test(body.type)) {
+  if (typeof body.type !== "string" || !JOB_TYPE_PATTERN.test(body.type)) {
     throw invalidRequest("type must be a dotted lowercase name such as deployment.deploy");
   }
   const teamId = body.team_id ?? principal.teamId;
@@ -82,7 +80,7 @@ function parsePublish(body: unknown, principal: Principal): NewJob {
   const resource = body.resource;
   if (!isPlainObject(resource)) throw invalidRequest("resource must be an object { type, site_id, env_id? }");
   rejectUnknownFields(resource, RESOURCE_FIELDS, "resource.");
-  if (typeof resource.type !== "string" || !RESOURCE_TYPE.test(resource.type)) {
+  if (typeof resource.type !== "string" || !RESOURCE_TYPE_PATTERN.test(resource.type)) {
     throw invalidRequest("resource.type must be a lowercase identifier such as deployment");
   }
   if (!isIdentifier(resource.site_id)) {
@@ -93,12 +91,12 @@ function parsePublish(body: unknown, principal: Principal): NewJob {
   }
   let id: string;
   if (body.id === undefined) {
-    id = `job_${ulid()}`;
+    id = newJobId();
   } else {
-    if (typeof body.id !== "string" || !body.id.startsWith("job_") || !isUlid(body.id.slice(4))) {
+    if (!isJobId(body.id)) {
       throw invalidRequest("id must be job_ followed by a ULID (26 characters of Crockford base32)");
     }
-    id = body.id;
+    id = body.id as string;
   }
   const envId = resource.env_id as string | undefined;
   return {

@@ -15,29 +15,31 @@
  */
 import { Router, type Response } from "express";
 import type { Logger } from "pino";
-import { ApiError } from "../api-error.js";
-import { queryParam } from "../express-helpers.js";
-import type { JobSource, JobView } from "../job-source.js";
+import { SSE_RETRY_MS } from "../../api/defaults.js";
+import { ApiError } from "../http/api-error.js";
+import { locals, queryParam } from "../http/express-helpers.js";
+import type { JobView, ReadSide } from "../job-source.js";
 import type { Lifecycle } from "../lifecycle.js";
 import type { ServerMetrics } from "../metrics.js";
 
-export const SSE_RETRY_MS = 3000;
 const HEARTBEAT = Buffer.from(": heartbeat\n\n");
 
-export function createStreamJobRouter(deps: {
-  source: JobSource;
+export function createStreamJobRouter<Caller>(deps: {
+  read: ReadSide<Caller>;
   options: { readonly heartbeatMs: number; readonly streamBufferBytes: number };
   metrics: ServerMetrics;
   lifecycle: Lifecycle;
   logger: Logger;
 }): Router {
-  const { source, options, metrics, lifecycle, logger } = deps;
+  const { read, options, metrics, lifecycle, logger } = deps;
+  const { source } = read;
   const router = Router();
 
   router.get("/v1/jobs/:jobID/stream", async (req, res) => {
+    const caller = read.authenticate({ authorization: req.headers.authorization, forgeVersion: locals(res).ctx.version });
     const jobId = req.params.jobID as string;
     const lastEventId = req.get("Last-Event-ID") ?? queryParam(req, "last_event_id");
-    const first = await source.read(req, jobId);
+    const first = await source.read(caller, jobId);
 
     res.writeHead(200, {
       "Content-Type": "text/event-stream; charset=utf-8",
@@ -82,7 +84,7 @@ export function createStreamJobRouter(deps: {
       if (lastEventId?.trim() !== String(first.version)) send(res, event(first), options.streamBufferBytes, end);
       // Gone while the source was read, finished already, or the server is draining.
       if (res.destroyed || first.terminal || lifecycle.isDraining) return end();
-      unsubscribe = source.subscribe(req, jobId, first.version, deliver, end);
+      unsubscribe = source.subscribe(caller, jobId, first.version, deliver, end);
     });
   });
 

@@ -1,11 +1,26 @@
-import type { JobError, JobResource, JobStatus } from "../../client/types.js";
+import type { JobError, JobResource, JobStatus } from "../../api/job.js";
+import type { VisibilityScope } from "../tenancy/visibility.js";
 
 /**
  * The store contract (spec §8). Every backend implements exactly this and passes the
- * shared contract suite in test/store-contract.ts.
+ * shared contract suite in test/store-contract.ts — one instance alone, and two
+ * instances over one shared backend (a change through one wakes a waiter on the other).
  *
- * Snapshots are immutable: an update yields a new `StoredJob`, so a reader never sees
- * a half-applied change and a serialized form can be memoized per snapshot.
+ * Fit for a network:
+ * - every call can fail, and says how: a backend that cannot answer rejects with
+ *   `StoreUnavailableError` (→ 503 with Retry-After), never with `undefined`, which means
+ *   "no such job" (→ 404);
+ * - change delivery may lag the write that caused it (another process, a notification
+ *   bus); callers wait for it, they never expect it within the same tick;
+ * - "subscribe before read": a wait or a subscription is registered — and, for a
+ *   networked backend, confirmed — before the backend reads the state it compares
+ *   against, so no change can slip between the read and the wait; a lost connection to
+ *   the change feed wakes every waiter to read again;
+ * - state shared by every instance lives behind the store: jobs, the creation order,
+ *   the list cursor secret and the `Idempotency-Key` table.
+ *
+ * Snapshots are immutable: an update yields a new `StoredJob`, so a reader never sees a
+ * half-applied change and a serialized form can be memoized per snapshot.
  */
 export interface StoredJob {
   readonly id: string;
@@ -41,9 +56,8 @@ export interface ListPosition {
 }
 
 export interface ListQuery {
-  readonly account: string;
-  readonly teamId?: string;
-  readonly siteId?: string;
+  /** The jobs the caller may see (tenancy/visibility.ts decides what that means). */
+  readonly scope: VisibilityScope;
   readonly status?: JobStatus;
   readonly resourceType?: string;
   /** Only jobs strictly after this position in list order. */
@@ -51,10 +65,31 @@ export interface ListQuery {
   readonly limit: number;
 }
 
+/** An `Idempotency-Key` claim for an insert (spec §6): the key, scoped to the job's account, and what the request was. */
+export interface IdempotencyClaim {
+  readonly key: string;
+  /** A digest of the request; the same key with another fingerprint is a conflict. */
+  readonly fingerprint: string;
+}
+
+export interface Inserted {
+  readonly job: StoredJob;
+  /** False when an earlier request with the same `Idempotency-Key` made the job. */
+  readonly created: boolean;
+}
+
 export interface StoreStats {
   readonly jobs: number;
   readonly inFlight: number;
   readonly byStatus: Readonly<Record<JobStatus, number>>;
+}
+
+/** Receives a subscription's states (see `JobStore.subscribe`). */
+export interface ChangeListener {
+  /** A state past the one the subscriber has; called as each change is accepted. Must not throw. */
+  onChange(job: StoredJob): void;
+  /** The subscription is over: the job went away (no error), or the store failed (the error). */
+  onEnd(error?: unknown): void;
 }
 
 /** Thrown by `insert` when the only way to make room would drop a job still in flight. */
@@ -67,36 +102,68 @@ export class JobExistsError extends Error {
   override name = "JobExistsError";
 }
 
+/** Thrown by `insert` when the `Idempotency-Key` was used for another request, or its job is no longer kept. */
+export class IdempotencyKeyError extends Error {
+  override name = "IdempotencyKeyError";
+  constructor(
+    message: string,
+    readonly reason: "different_request" | "job_gone",
+  ) {
+    super(message);
+  }
+}
+
+/** The backend cannot answer now (unreachable, failing over, shutting down): a 503, never a 404. */
+export class StoreUnavailableError extends Error {
+  override name = "StoreUnavailableError";
+}
+
 export interface JobStore {
-  insert(job: NewJob): Promise<StoredJob>;
+  /**
+   * Creates a queued job at version 1. With `idempotency`, a repeat of the claim returns
+   * the job the first one made (`created: false`); the key with another fingerprint, or
+   * whose job is gone, throws `IdempotencyKeyError`. Throws `JobExistsError` for a taken
+   * id and `StoreFullError` when only in-flight jobs are left to make room.
+   */
+  insert(job: NewJob, idempotency?: IdempotencyClaim): Promise<Inserted>;
   get(id: string): Promise<StoredJob | undefined>;
   /**
-   * `get` without a promise, for backends that hold jobs in this process: when present,
-   * the hot path (a 304) is answered inside the request event, with no await.
+   * The job as this process knows it is now, with no I/O — for the hot path (a 304),
+   * answered inside the request event. `undefined` means "not known here": ask `get`.
+   * Optional: a backend without a coherent local view leaves it out.
    */
-  getSync?(id: string): StoredJob | undefined;
+  getCached?(id: string): StoredJob | undefined;
   /**
    * Atomically replaces a job with `mutate(current)`'s change. `mutate` may throw to
    * refuse, may be called again if a backend must retry, and returns `undefined` (or
    * a change equal to the current state) for "nothing to do": the version stays.
-   * Resolves `undefined` when the job does not exist.
+   * Resolves `undefined` when the job does not exist. All or nothing.
    */
   update(id: string, mutate: (current: StoredJob) => JobChange | undefined): Promise<StoredJob | undefined>;
-  /** Jobs matching `query`, in list order, at most `limit`. */
+  /**
+   * Jobs in `query.scope` matching the filters, in list order: `limit` of them unless
+   * fewer match (a short page is the last page).
+   */
   list(query: ListQuery): Promise<StoredJob[]>;
   /**
-   * Resolves with the job once its version is greater than `afterVersion` — at once if
-   * it already is — or `undefined` when the job is gone or `signal` aborts. Waiters are
-   * registered before the state is read, so no change slips between read and wait.
+   * Resolves with the job once its version is greater than `afterVersion` — at once if it
+   * already is — or `undefined` when the job is gone or `signal` aborts. Subscribes before
+   * it reads (see above). A backend that loses its change feed keeps the wait open and
+   * reads again when it returns; it rejects only when it cannot read at all.
    */
   waitForChange(id: string, afterVersion: number, signal: AbortSignal): Promise<StoredJob | undefined>;
   /**
    * The same primitive for a stream: `onChange` gets every state past `afterVersion` —
-   * the current one at once (in a microtask) if it is already past — and `undefined`
-   * when the job goes away. A backend calls it as each change is accepted, so a stream
-   * writes its event with no hop; `onChange` must not throw. Returns the unsubscribe.
+   * the current one first, once, if it is already past — as each change is accepted, so a
+   * stream writes its event with no hop; `onEnd` once when it is over. Returns the
+   * unsubscribe function (no call after it returns).
    */
-  subscribe(id: string, afterVersion: number, onChange: (job: StoredJob | undefined) => void): () => void;
+  subscribe(id: string, afterVersion: number, listener: ChangeListener): () => void;
+  /** The list cursor's signing secret, shared by every instance over one backend. */
+  cursorSecret(): Promise<Uint8Array>;
+  /** Counts for `/metrics`, kept as counters: no scan. */
   stats(): Promise<StoreStats>;
+  /** Resolves when the store can serve; rejects with `StoreUnavailableError` saying why not (`/healthz`). */
+  checkHealth(): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,4 +1,3 @@
-import { sha256Hex } from "../keys.js";
 import { LRUCache } from "lru-cache";
 
 const MAX_DECISIONS = 100_000;
@@ -15,10 +14,6 @@ export class AccessDecisions {
   constructor(ttlMs: number) {
     // lru-cache reads ttl 0 as "forever": the opposite of what 0 must mean here.
     this.granted = ttlMs > 0 ? new LRUCache({ max: MAX_DECISIONS, ttl: ttlMs, ttlAutopurge: false }) : undefined;
-  }
-
-  static tokenHash(token: string): string {
-    return sha256Hex(token);
   }
 
   allows(tokenHash: string, jobId: string): boolean {

@@ -16,7 +16,8 @@ import { JobsClient } from "../../client/client.js";
 import { AuthError, HttpError, NotFoundError, isAuthError, isHttpError, isNotFoundError } from "../../client/errors.js";
 import type { FetchLike } from "../../client/options.js";
 import { SseParser } from "../../client/sse-parser.js";
-import { looksLikeJob } from "../../client/types.js";
+import { looksLikeJob } from "../../api/index.js";
+import type { Credential } from "../tenancy/auth.js";
 import type { UpstreamCache } from "./upstream-cache.js";
 import { upstreamAnswer } from "./upstream-errors.js";
 import { versionOfEtag } from "./version-of-etag.js";
@@ -40,14 +41,6 @@ export interface WatchDeps {
   readonly fetchFor: (kind: "watch_stream" | "watch_poll") => FetchLike;
 }
 
-/** An admitted caller's credentials, as the watch reads with them. */
-export interface Credentials {
-  readonly token: string;
-  /** SHA-256 of the token: the key it is kept under. */
-  readonly tokenHash: string;
-  readonly forgeVersion: string;
-}
-
 /** A stream that closes sooner than this without an event counts as a failure (backoff). */
 const MIN_LIVE_STREAM_MS = 1_000;
 /** Admitted callers' credentials a watch keeps, to fall back on when one is refused. */
@@ -55,7 +48,7 @@ const MAX_CANDIDATES = 8;
 
 export class JobWatch {
   /** Admitted callers, most recent last: the watch reads with the last, falls back on the others. */
-  private readonly candidates = new Map<string, Credentials>();
+  private readonly candidates = new Map<string, Credential>();
   private healthyNow = false;
   private sseBlocked = false;
   private lastInterest = performance.now();
@@ -73,12 +66,8 @@ export class JobWatch {
     return this.healthyNow;
   }
 
-  get mode(): "sse" | "long-poll" {
-    return this.sseBlocked ? "long-poll" : "sse";
-  }
-
   /** A caller the upstream admitted: the watch may read with its token. */
-  offer(credentials: Credentials): void {
+  offer(credentials: Credential): void {
     this.candidates.delete(credentials.tokenHash);
     this.candidates.set(credentials.tokenHash, credentials);
     if (this.candidates.size > MAX_CANDIDATES) this.candidates.delete(this.candidates.keys().next().value!);
@@ -147,7 +136,7 @@ export class JobWatch {
   }
 
   /** Follows the upstream stream until it ends; true when the job reached a terminal state. */
-  private async streamOnce(credentials: Credentials): Promise<boolean> {
+  private async streamOnce(credentials: Credential): Promise<boolean> {
     const connection = new AbortController();
     const stop = (): void => connection.abort();
     this.stopper.signal.addEventListener("abort", stop, { once: true });
@@ -223,7 +212,7 @@ export class JobWatch {
   }
 
   /** One upstream ETag long-poll; true when the job reached a terminal state. */
-  private async pollOnce(credentials: Credentials): Promise<boolean> {
+  private async pollOnce(credentials: Credential): Promise<boolean> {
     const client = new JobsClient({
       apiUrl: this.options.upstreamUrl,
       token: credentials.token,

@@ -6,20 +6,15 @@
 import { Router } from "express";
 import { JobsClient, type ListJobsFilters } from "../../client/client.js";
 import type { FetchLike } from "../../client/options.js";
-import type { JobStatus } from "../../client/types.js";
-import { MISSING_TOKEN, unauthenticated } from "../auth.js";
-import { queryParam, sendJson } from "../express-helpers.js";
-import { LATEST_VERSION } from "../forge-version.js";
-import { bearerToken } from "../keys.js";
+import type { JobStatus } from "../../api/index.js";
+import { locals, queryParam, sendJson } from "../http/express-helpers.js";
+import { credentialOf } from "../tenancy/auth.js";
 import { relayUpstreamError } from "./upstream-errors.js";
 
 export function createListPassthroughRouter(deps: { upstreamUrl: string; fetch: FetchLike }): Router {
   const router = Router();
   router.get("/v1/jobs", async (req, res) => {
-    const token = bearerToken(req.headers.authorization);
-    if (token === undefined) {
-      throw unauthenticated(MISSING_TOKEN);
-    }
+    const caller = credentialOf({ authorization: req.headers.authorization, forgeVersion: locals(res).ctx.version });
     // Values go up as given (a bad limit as "NaN"): the upstream validates and names them.
     const status = queryParam(req, "status") as JobStatus | undefined;
     const resourceType = queryParam(req, "resource_type");
@@ -33,8 +28,8 @@ export function createListPassthroughRouter(deps: { upstreamUrl: string; fetch: 
     };
     const client = new JobsClient({
       apiUrl: deps.upstreamUrl,
-      token,
-      forgeVersion: (req.get("Forge-Version") ?? "").trim() || LATEST_VERSION,
+      token: caller.token,
+      forgeVersion: caller.forgeVersion,
       fetch: deps.fetch,
       retry: { retries: 0 },
     });

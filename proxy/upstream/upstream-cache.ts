@@ -1,6 +1,6 @@
 import { LRUCache } from "lru-cache";
-import { isTerminal, JOB_STATUSES, type Job, type JobStatus } from "../../client/types.js";
-import { etagOf } from "../etag.js";
+import { isTerminal, JOB_STATUSES, type Job, type JobStatus } from "../../api/index.js";
+import { etagOf } from "../../api/etag.js";
 import type { JobView } from "../job-source.js";
 import { ChangeNotifier } from "../store/change-notifier.js";
 

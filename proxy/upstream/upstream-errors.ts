@@ -1,5 +1,5 @@
 import { isHttpError, isUnreachableError } from "../../client/errors.js";
-import { ApiError } from "../api-error.js";
+import { ApiError } from "../http/api-error.js";
 
 /** Seconds a caller is told to wait when the upstream cannot be reached. */
 export const UPSTREAM_RETRY_AFTER_S = 5;

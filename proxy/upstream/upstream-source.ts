@@ -6,27 +6,23 @@
  * conditional GET goes upstream: its 200/304 admits the token and refreshes the cache;
  * its 401/403/404 is relayed; a failure is a 503 — never stale state shown as fresh.
  */
-import type { IncomingMessage } from "node:http";
+import { isIdentifier } from "../../api/identifiers.js";
 import { JobsClient } from "../../client/client.js";
 import type { FetchLike } from "../../client/options.js";
-import { isIdentifier } from "../../client/types.js";
-import { notFound } from "../api-error.js";
-import { MISSING_TOKEN, unauthenticated } from "../auth.js";
-import { LATEST_VERSION } from "../forge-version.js";
+import { notFound } from "../http/api-error.js";
 import type { JobSource, JobView } from "../job-source.js";
-import { bearerToken } from "../keys.js";
-import { AccessDecisions } from "./access-decisions.js";
+import type { Credential } from "../tenancy/auth.js";
+import type { AccessDecisions } from "./access-decisions.js";
 import type { CachedJob, UpstreamCache } from "./upstream-cache.js";
 import { relayUpstreamError, upstreamUnavailable } from "./upstream-errors.js";
 import type { UpstreamMetrics } from "./upstream-metrics.js";
 import { versionOfEtag } from "./version-of-etag.js";
-import type { Credentials } from "./job-watch.js";
 import type { WatchRegistry } from "./watch-registry.js";
 
 /** Timeout of an access check against the upstream. */
 const ACCESS_CHECK_TIMEOUT_MS = 10_000;
 
-export class UpstreamJobSource implements JobSource {
+export class UpstreamJobSource implements JobSource<Credential> {
   /** Checks in flight, by token hash and job: concurrent callers share one upstream request. */
   private readonly checking = new Map<string, Promise<CachedJob>>();
 
@@ -39,8 +35,7 @@ export class UpstreamJobSource implements JobSource {
     private readonly fetchFn: FetchLike,
   ) {}
 
-  async read(req: IncomingMessage, jobId: string): Promise<JobView> {
-    const caller = callerOf(req);
+  async read(caller: Credential, jobId: string): Promise<JobView> {
     // Never put a path segment upstream that could name something other than a job.
     if (!isIdentifier(jobId)) throw notFound(jobId);
     const cached = this.cache.get(jobId);
@@ -55,8 +50,7 @@ export class UpstreamJobSource implements JobSource {
     return fresh;
   }
 
-  async waitForChange(req: IncomingMessage, jobId: string, version: number, signal: AbortSignal): Promise<JobView | undefined> {
-    const caller = callerOf(req);
+  async waitForChange(caller: Credential, jobId: string, version: number, signal: AbortSignal): Promise<JobView | undefined> {
     // Each waiter keeps the watch fed with an admitted token, so the watch never stalls
     // on a token the upstream has since refused while admitted callers still wait.
     if (this.access.allows(caller.tokenHash, jobId)) this.watches.ensure(jobId, caller);
@@ -67,8 +61,7 @@ export class UpstreamJobSource implements JobSource {
     return next;
   }
 
-  subscribe(req: IncomingMessage, jobId: string, version: number, onView: (view: JobView) => void, onEnd: (error?: unknown) => void): () => void {
-    const caller = callerOf(req);
+  subscribe(caller: Credential, jobId: string, version: number, onView: (view: JobView) => void, onEnd: (error?: unknown) => void): () => void {
     if (this.access.allows(caller.tokenHash, jobId)) this.watches.ensure(jobId, caller);
     return this.cache.subscribe(jobId, version, (view) => {
       this.watches.get(jobId)?.touch();
@@ -78,8 +71,7 @@ export class UpstreamJobSource implements JobSource {
     });
   }
 
-  async confirm(req: IncomingMessage, jobId: string, view: JobView): Promise<JobView> {
-    const caller = callerOf(req);
+  async confirm(caller: Credential, jobId: string, view: JobView): Promise<JobView> {
     // An expired decision is asked again; the upstream's answer is also the freshest state.
     if (!this.access.allows(caller.tokenHash, jobId)) return this.check(caller, jobId);
     if (!view.terminal && this.watches.get(jobId)?.healthy !== true) throw upstreamUnavailable("the upstream watch on this job is failing");
@@ -87,7 +79,7 @@ export class UpstreamJobSource implements JobSource {
   }
 
   /** The caller's own conditional GET upstream: admits or refuses it, and refreshes the cache. */
-  private check(caller: Credentials, jobId: string): Promise<CachedJob> {
+  private check(caller: Credential, jobId: string): Promise<CachedJob> {
     const key = `${caller.tokenHash}\0${jobId}`;
     let pending = this.checking.get(key);
     if (pending === undefined) {
@@ -97,7 +89,7 @@ export class UpstreamJobSource implements JobSource {
     return pending;
   }
 
-  private async askUpstream(caller: Credentials, jobId: string): Promise<CachedJob> {
+  private async askUpstream(caller: Credential, jobId: string): Promise<CachedJob> {
     const cached = this.cache.get(jobId);
     const client = new JobsClient({
       apiUrl: this.upstreamUrl,
@@ -122,14 +114,4 @@ export class UpstreamJobSource implements JobSource {
       throw relayUpstreamError(error);
     }
   }
-}
-
-function callerOf(req: IncomingMessage): Credentials {
-  const token = bearerToken(req.headers.authorization);
-  if (token === undefined || /\s/.test(token)) {
-    throw unauthenticated(MISSING_TOKEN);
-  }
-  // stampRequest has already refused versions this server does not speak.
-  const forgeVersion = (req.headers["forge-version"] as string | undefined)?.trim() || LATEST_VERSION;
-  return { token, tokenHash: AccessDecisions.tokenHash(token), forgeVersion };
 }

@@ -1,16 +1,15 @@
+import { versionOfEtag as parseVersion } from "../../api/etag.js";
 import { HttpError } from "../../client/errors.js";
 
-const JOB_ETAG = /^(?:W\/)?"w\/job-(\d{1,15})"$/;
-
-/** The version an upstream ETag (`"w/job-<version>"`) carries. */
+/** The version an upstream ETag (`"w/job-<version>"`) carries; a 502-style error when it carries none. */
 export function versionOfEtag(etag: string | undefined): number {
-  const match = etag === undefined ? null : JOB_ETAG.exec(etag.trim());
-  if (match === null) {
+  const version = parseVersion(etag);
+  if (version === undefined) {
     throw new HttpError(`the upstream answered an ETag jobgate cannot read: ${JSON.stringify(etag)}`, {
       status: 502,
       code: "bad_upstream_etag",
       requestId: undefined,
     });
   }
-  return Number(match[1]);
+  return version;
 }

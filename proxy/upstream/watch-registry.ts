@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { FetchLike } from "../../client/options.js";
-import { JobWatch, type Credentials, type WatchOptions } from "./job-watch.js";
+import type { Credential } from "../tenancy/auth.js";
+import { JobWatch, type WatchOptions } from "./job-watch.js";
 import type { UpstreamCache } from "./upstream-cache.js";
 
 /** At most one running watch per job; a watch that ends removes itself. */
@@ -13,7 +14,7 @@ export class WatchRegistry {
   ) {}
 
   /** Starts (or feeds) the job's watch with an admitted caller's credentials. */
-  ensure(jobId: string, credentials: Credentials): JobWatch {
+  ensure(jobId: string, credentials: Credential): JobWatch {
     let watch = this.watches.get(jobId);
     if (watch === undefined) {
       const created = new JobWatch(jobId, this.options, this.deps);

@@ -1,4 +1,4 @@
-import type { Job } from "../../client/types.js";
+import type { Job } from "../../api/index.js";
 
 /** A job object as the API returns it, for client tests against a faked API (`job_1`, progress `version / 10`). */
 export function fakeJob(version: number, status: Job["status"] = "running", progress = version / 10): Job {

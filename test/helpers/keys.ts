@@ -1,4 +1,4 @@
-import { KeyRing } from "../../proxy/keys.js";
+import { KeyRing } from "../../proxy/tenancy/keys.js";
 
 /** Tokens the suites use; each names what it may do. */
 export const TOKENS = {

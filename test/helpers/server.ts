@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
-import type { Job } from "../../client/types.js";
+import type { Job } from "../../api/index.js";
 import type { ServeOptions } from "../../proxy/serve-options.js";
 import { startServer, type JobgateServer, type ServerDeps } from "../../proxy/server.js";
 import { TEST_KEYS, TOKENS, testKeyRing } from "./keys.js";

@@ -8,6 +8,7 @@
  */
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
+import { ENV } from "../../../api/env.js";
 import { JobsClient } from "../../../client/client.js";
 import { ConfigError } from "../../../client/errors.js";
 import { clientOptions, type ConnectionFlags } from "../config.js";
@@ -37,10 +38,10 @@ export function registerCall(program: Command): void {
           "(the job object with --json). With --wait, follows the job to its end; the exit code says how it ended.\n" +
           "Retries are safe: an Idempotency-Key is sent on every call (generated when not given).",
       )
-      .argument("[method]", "HTTP method, e.g. POST (default $JOBGATE_CALL_METHOD)")
-      .argument("[path]", "path on the API, e.g. /v1/sites/site_1/deploys (default $JOBGATE_CALL_PATH)")
-      .option("--data <json>", "JSON body, @FILE to read it from a file, @- from stdin (default $JOBGATE_CALL_BODY)")
-      .option("--idempotency-key <key>", "Idempotency-Key: repeating a call with it returns the same job (default $JOBGATE_IDEMPOTENCY_KEY)")
+      .argument("[method]", `HTTP method, e.g. POST (default $${ENV.callMethod})`)
+      .argument("[path]", `path on the API, e.g. /v1/sites/site_1/deploys (default $${ENV.callPath})`)
+      .option("--data <json>", `JSON body, @FILE to read it from a file, @- from stdin (default $${ENV.callBody})`)
+      .option("--idempotency-key <key>", `Idempotency-Key: repeating a call with it returns the same job (default $${ENV.idempotencyKey})`)
       .option("--wait", "wait until the job finishes (ETag long-poll)"),
   )
     .addHelpText(
@@ -49,18 +50,18 @@ export function registerCall(program: Command): void {
 Examples:
   $ jobgate call POST /v1/sites/site_1/deploys --data '{"duration_ms": 10000}' --wait --timeout 30m
   $ jobgate call POST /v1/sites/site_1/builds --data @build.json --idempotency-key build-$GIT_SHA --json
-  $ JOBGATE_CALL_METHOD=POST JOBGATE_CALL_PATH=/v1/sites/site_1/deploys jobgate call --wait --quiet
+  $ ${ENV.callMethod}=POST ${ENV.callPath}=/v1/sites/site_1/deploys jobgate call --wait --quiet
 
 Exit codes (with --wait): 0 succeeded, 1 failed, 2 usage, 3 timeout, 4 auth, 5 not found, 6 unreachable.
-Token: $JOBGATE_TOKEN or --token-file, never argv.
+Token: $${ENV.token} or --token-file, never argv.
 `,
     )
     .action(
       runAction(async (signal, methodArg: string | undefined, pathArg: string | undefined, flags: CallFlags) => {
-        const method = fromArgOrEnv(methodArg, "JOBGATE_CALL_METHOD", "METHOD");
-        const path = fromArgOrEnv(pathArg, "JOBGATE_CALL_PATH", "PATH");
-        const body = readBody(flags.data ?? (process.env.JOBGATE_CALL_BODY?.trim() || undefined));
-        const idempotencyKey = flags.idempotencyKey ?? (process.env.JOBGATE_IDEMPOTENCY_KEY?.trim() || undefined);
+        const method = fromArgOrEnv(methodArg, ENV.callMethod, "METHOD");
+        const path = fromArgOrEnv(pathArg, ENV.callPath, "PATH");
+        const body = readBody(flags.data ?? (process.env[ENV.callBody]?.trim() || undefined));
+        const idempotencyKey = flags.idempotencyKey ?? (process.env[ENV.idempotencyKey]?.trim() || undefined);
         const limitMs = flags.wait === true ? timeoutMs(flags.timeout) : 0;
         const client = new JobsClient(clientOptions(flags));
         const reporter = new Reporter(reporterMode(flags));

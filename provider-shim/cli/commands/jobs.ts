@@ -7,13 +7,18 @@
  * environment rather than by building command strings.
  */
 import type { Command } from "commander";
+import { DEFAULT_API_URL, DEFAULT_WAIT_TIMEOUT } from "../../../api/defaults.js";
+import { ENV } from "../../../api/env.js";
+import { RESOURCE_TYPE_PATTERN } from "../../../api/identifiers.js";
+import { isJobStatus } from "../../../api/job.js";
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../../../api/limits.js";
 import { JobsClient } from "../../../client/client.js";
 import { ConfigError, isJobFailedError } from "../../../client/errors.js";
-import { JOB_STATUSES, type Job, type JobStatus } from "../../../client/types.js";
+import { JOB_STATUSES, type Job, type JobStatus } from "../../../api/index.js";
 import { addConnectionOptions, clientOptions, type ConnectionFlags } from "../config.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
 import { FIRST_EVENT_TIMEOUT_MS, followJob } from "../follow-job.js";
-import { DEFAULT_TIMEOUT, fromArgOrEnv, timeoutMs } from "../flags.js";
+import { fromArgOrEnv, timeoutMs } from "../flags.js";
 import { Reporter, reporterMode } from "../reporter.js";
 import { runAction } from "../run-action.js";
 import { formatJob, formatTable } from "../table.js";
@@ -38,9 +43,9 @@ interface ListFlags extends ConnectionFlags, OutputFlags {
 
 const ENVIRONMENT_HELP = `
 Environment:
-  JOBGATE_API_URL        API base URL (default http://127.0.0.1:8080); --api-url overrides
-  JOBGATE_TOKEN          bearer token (never taken from argv); --token-file reads it from a file
-  JOBGATE_FORGE_VERSION  Forge-Version header; --forge-version overrides`;
+  ${ENV.apiUrl.padEnd(22)} API base URL (default ${DEFAULT_API_URL}); --api-url overrides
+  ${ENV.token.padEnd(22)} bearer token (never taken from argv); --token-file reads it from a file
+  ${ENV.forgeVersion.padEnd(22)} Forge-Version header; --forge-version overrides`;
 
 const EXIT_HELP = `
 Exit codes:
@@ -76,7 +81,7 @@ export function registerJobs(program: Command): void {
       .description("List the jobs this token can see, newest first: one page, or every page with --all.")
       .option("--status <status>", `only jobs in this status (${JOB_STATUSES.join(", ")})`)
       .option("--resource-type <type>", "only jobs on this kind of resource (deployment, build, environment, site)")
-      .option("--limit <n>", "jobs per page, 1–100 (default 20)")
+      .option("--limit <n>", `jobs per page, 1–${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE})`)
       .option("--cursor <cursor>", "start at this page (a next_cursor of an earlier list)")
       .option("--all", "follow next_cursor through every page")
       .option("--json", 'print { "data": [...], "next_cursor": ... } as JSON on stdout'),
@@ -115,11 +120,11 @@ export function registerJobs(program: Command): void {
         "Wait until the job succeeds or fails, by ETag long-poll (works behind proxies that break SSE).\n" +
           "Network errors, 429 and 5xx are retried with backoff until --timeout: a server restart does not end the wait.",
       )
-      .argument("[id]", "job id (default $JOBGATE_JOB_ID)"),
+      .argument("[id]", `job id (default $${ENV.jobId})`),
   )
     .addHelpText(
       "after",
-      `\nExamples:\n  $ jobgate jobs wait job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK --timeout 30m\n  $ JOBGATE_JOB_ID=job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK jobgate jobs wait --quiet\n  $ jobgate jobs wait job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK --json | jq .result\n${ENVIRONMENT_HELP}\n${EXIT_HELP}\n`,
+      `\nExamples:\n  $ jobgate jobs wait job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK --timeout 30m\n  $ ${ENV.jobId}=job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK jobgate jobs wait --quiet\n  $ jobgate jobs wait job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK --json | jq .result\n${ENVIRONMENT_HELP}\n${EXIT_HELP}\n`,
     )
     .action(runAction(async (signal, id: string | undefined, flags: WaitFlags) => waitOn("poll", signal, id, flags)));
 
@@ -131,24 +136,24 @@ export function registerJobs(program: Command): void {
         "Follow the job over Server-Sent Events until it finishes, with a progress bar on a terminal.\n" +
           "Falls back to the long-poll when no event arrives within --first-event-timeout (a buffering proxy) or the stream is cut.",
       )
-      .argument("[id]", "job id (default $JOBGATE_JOB_ID)")
+      .argument("[id]", `job id (default $${ENV.jobId})`)
       .option("--first-event-timeout <duration>", "fall back to long-poll when the stream is silent this long", `${FIRST_EVENT_TIMEOUT_MS / 1000}s`),
   )
-    .addHelpText("after", `\nExamples:\n  $ jobgate jobs watch job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK\n  $ jobgate jobs watch --timeout 1h30m     # id from $JOBGATE_JOB_ID\n${ENVIRONMENT_HELP}\n${EXIT_HELP}\n`)
+    .addHelpText("after", `\nExamples:\n  $ jobgate jobs watch job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK\n  $ jobgate jobs watch --timeout 1h30m     # id from $${ENV.jobId}\n${ENVIRONMENT_HELP}\n${EXIT_HELP}\n`)
     .action(runAction(async (signal, id: string | undefined, flags: WaitFlags) => waitOn("stream", signal, id, flags)));
 }
 
 export function addWaitOptions(command: Command): Command {
   return addConnectionOptions(
     command
-      .option("--timeout <duration>", "give up after this long (Go style: 90s, 30m, 1h30m); exit 3", DEFAULT_TIMEOUT)
+      .option("--timeout <duration>", "give up after this long (Go style: 90s, 30m, 1h30m); exit 3", DEFAULT_WAIT_TIMEOUT)
       .option("--json", "print the final job object as JSON on stdout")
       .option("--quiet", "print nothing but errors"),
   );
 }
 
 async function waitOn(mode: "poll" | "stream", signal: AbortSignal, idArg: string | undefined, flags: WaitFlags): Promise<ExitCode> {
-  const id = fromArgOrEnv(idArg, "JOBGATE_JOB_ID", "a job id");
+  const id = fromArgOrEnv(idArg, ENV.jobId, "a job id");
   const limitMs = timeoutMs(flags.timeout);
   const firstEventTimeoutMs = flags.firstEventTimeout === undefined ? undefined : timeoutMs(flags.firstEventTimeout, "--first-event-timeout");
   const client = new JobsClient(clientOptions(flags));
@@ -177,16 +182,16 @@ export async function finishWait(flags: OutputFlags, reporter: Reporter, waiting
 }
 
 function listFilters(flags: ListFlags): { status?: JobStatus; resourceType?: string; limit?: number; cursor?: string } {
-  if (flags.status !== undefined && !(JOB_STATUSES as readonly string[]).includes(flags.status)) {
+  if (flags.status !== undefined && !isJobStatus(flags.status)) {
     throw new ConfigError(`--status must be one of ${JOB_STATUSES.join(", ")}, got ${JSON.stringify(flags.status)}`);
   }
-  if (flags.resourceType !== undefined && !/^[a-z][a-z0-9_]*$/.test(flags.resourceType)) {
+  if (flags.resourceType !== undefined && !RESOURCE_TYPE_PATTERN.test(flags.resourceType)) {
     throw new ConfigError(`--resource-type must be a lowercase identifier such as deployment or build, got ${JSON.stringify(flags.resourceType)}`);
   }
   let limit: number | undefined;
   if (flags.limit !== undefined) {
     limit = /^\d{1,3}$/.test(flags.limit) ? Number(flags.limit) : NaN;
-    if (!(limit >= 1 && limit <= 100)) throw new ConfigError(`--limit must be a whole number from 1 to 100, got ${JSON.stringify(flags.limit)}`);
+    if (!(limit >= 1 && limit <= MAX_PAGE_SIZE)) throw new ConfigError(`--limit must be a whole number from 1 to ${MAX_PAGE_SIZE}, got ${JSON.stringify(flags.limit)}`);
   }
   return {
     ...(flags.status !== undefined ? { status: flags.status as JobStatus } : {}),

@@ -1,13 +1,27 @@
 import type { Command } from "commander";
-import { parseDuration } from "../../../client/duration.js";
-import { KeysFileError } from "../../../proxy/keys.js";
-import { ServeOptionsError, type LogLevel, type ServeOptions } from "../../../proxy/serve-options.js";
+import { DEFAULT_HOST, DEFAULT_MAX_JOBS, DEFAULT_MAX_WAIT_S, DEFAULT_POLL_HINT_S, DEFAULT_PORT, DEFAULT_RETENTION_MS, HEARTBEAT_MS } from "../../../api/defaults.js";
+import { ENV } from "../../../api/env.js";
+import { formatDuration, parseDuration } from "../../../client/duration.js";
+import {
+  DEFAULT_ACCESS_TTL_MS,
+  DEFAULT_LOG_LEVEL,
+  DEFAULT_OPERATION_DURATION_MS,
+  DEFAULT_SHUTDOWN_GRACE_MS,
+  DEFAULT_SSE_FIRST_BYTE_MS,
+  DEFAULT_WATCH_IDLE_MS,
+  MEMORY_STORE,
+  ServeOptionsError,
+  type LogLevel,
+  type ServeOptions,
+} from "../../../proxy/serve-options.js";
 import { startServer } from "../../../proxy/server.js";
+import { KeysFileError } from "../../../proxy/tenancy/keys.js";
 
 interface ServeFlags {
   port: string;
   host: string;
   keys?: string;
+  store?: string;
   maxWait: string;
   heartbeat: string;
   maxJobs: string;
@@ -35,11 +49,13 @@ function wholeNumber(text: string, flag: string): number {
 }
 
 export function toServeOptions(flags: ServeFlags): ServeOptions {
-  const keysFile = flags.keys ?? process.env.JOBGATE_KEYS_FILE;
+  const keysFile = flags.keys ?? process.env[ENV.keysFile];
+  const store = flags.store ?? (process.env[ENV.storeUrl]?.trim() || undefined);
   return {
     port: wholeNumber(flags.port, "--port"),
     host: flags.host,
     ...(keysFile !== undefined ? { keysFile } : {}),
+    ...(store !== undefined ? { store } : {}),
     maxWaitS: wholeSeconds(flags.maxWait, "--max-wait"),
     heartbeatMs: parseDuration(flags.heartbeat, "--heartbeat"),
     maxJobs: wholeNumber(flags.maxJobs, "--max-jobs"),
@@ -67,26 +83,27 @@ export function registerServe(program: Command): void {
         "SSE: one upstream watch per job feeds every local long-poll and stream; the upstream judges every token.\n\n" +
         "Logs are JSON lines on stdout; SIGTERM or SIGINT shut down gracefully.",
     )
-    .option("--port <port>", "TCP port (0 picks a free one)", "8080")
-    .option("--host <address>", "address to bind", "127.0.0.1")
-    .option("--keys <file>", "keys file (spec §1); default $JOBGATE_KEYS_FILE")
-    .option("--max-wait <duration>", "longest long-poll a client may ask for", "60s")
-    .option("--heartbeat <duration>", "interval of SSE heartbeat comments", "15s")
-    .option("--max-jobs <n>", "bound on jobs held (in flight + finished)", "100000")
-    .option("--retention <duration>", "how long finished jobs are kept at least", "24h")
-    .option("--poll-hint <duration>", "Retry-After hint on unfinished jobs (raised under load)", "2s")
-    .option("--operation-duration <duration>", "how long a demo operation runs (body duration_ms overrides)", "5s")
-    .option("--shutdown-grace <duration>", "how long shutdown waits for requests in progress", "10s")
-    .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent", "info")
+    .option("--port <port>", "TCP port (0 picks a free one)", String(DEFAULT_PORT))
+    .option("--host <address>", "address to bind", DEFAULT_HOST)
+    .option("--keys <file>", `keys file (spec §1); default $${ENV.keysFile}`)
+    .option("--store <store>", `where jobs live: ${MEMORY_STORE}, or postgres://user:password@host:5432/db shared by replicas; default $${ENV.storeUrl}, else ${MEMORY_STORE}`)
+    .option("--max-wait <duration>", "longest long-poll a client may ask for", formatDuration(DEFAULT_MAX_WAIT_S * 1000))
+    .option("--heartbeat <duration>", "interval of SSE heartbeat comments", formatDuration(HEARTBEAT_MS))
+    .option("--max-jobs <n>", "bound on jobs held (in flight + finished)", String(DEFAULT_MAX_JOBS))
+    .option("--retention <duration>", "how long finished jobs are kept at least", formatDuration(DEFAULT_RETENTION_MS))
+    .option("--poll-hint <duration>", "Retry-After hint on unfinished jobs (raised under load)", formatDuration(DEFAULT_POLL_HINT_S * 1000))
+    .option("--operation-duration <duration>", "how long a demo operation runs (body duration_ms overrides)", formatDuration(DEFAULT_OPERATION_DURATION_MS))
+    .option("--shutdown-grace <duration>", "how long shutdown waits for requests in progress", formatDuration(DEFAULT_SHUTDOWN_GRACE_MS))
+    .option("--log-level <level>", "fatal, error, warn, info, debug (one line per request), trace or silent", DEFAULT_LOG_LEVEL)
     .option("--upstream <url>", "proxy mode: the upstream jobs API's base URL (instead of --keys)")
-    .option("--access-ttl <duration>", "proxy mode: how long the upstream's yes to a token for a job is trusted", "15s")
-    .option("--watch-idle <duration>", "proxy mode: end an upstream watch nobody asked about for this long", "30s")
-    .option("--upstream-sse-first-byte <duration>", "proxy mode: an upstream stream silent this long is buffered; long-poll instead", "5s")
+    .option("--access-ttl <duration>", "proxy mode: how long the upstream's yes to a token for a job is trusted", formatDuration(DEFAULT_ACCESS_TTL_MS))
+    .option("--watch-idle <duration>", "proxy mode: end an upstream watch nobody asked about for this long", formatDuration(DEFAULT_WATCH_IDLE_MS))
+    .option("--upstream-sse-first-byte <duration>", "proxy mode: an upstream stream silent this long is buffered; long-poll instead", formatDuration(DEFAULT_SSE_FIRST_BYTE_MS))
     .addHelpText(
       "after",
       "\nExamples:\n" +
         "  $ jobgate serve --keys examples/keys.json\n" +
-        "  $ JOBGATE_KEYS_FILE=/etc/jobgate/keys.json jobgate serve --host 0.0.0.0 --port 9000 --max-wait 120s\n" +
+        `  $ ${ENV.keysFile}=/etc/jobgate/keys.json jobgate serve --host 0.0.0.0 --port 9000 --max-wait 120s\n` +
         "  $ jobgate serve --upstream https://api.managed.dev --port 8080   # a polling proxy for a CI fleet\n",
     )
     .action(async (flags: ServeFlags) => {

@@ -1,22 +1,24 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { isIdentifier } from "../client/types.js";
+import { isIdentifier } from "../../api/identifiers.js";
+import { isScope, SCOPES, type Scope } from "../../api/scopes.js";
+import { bearerToken } from "./bearer.js";
+import type { VisibilityScope } from "./visibility.js";
 
 /**
  * The keys file of spec §1 and the lookup of a bearer token in it.
  *
- * Keys are indexed by the SHA-256 of the token, so the server never needs a plain
- * token (`token_sha256` is the production form) and a lookup costs one hash. The
- * final comparison of digests is constant-time.
+ * Keys are indexed by the SHA-256 of the token, so the server never needs a plain token
+ * (`token_sha256` is the production form) and a lookup costs one hash. What is compared
+ * is the digest, never the token: how long a lookup takes can tell a caller at most how
+ * much of its own guess's SHA-256 matches a stored one, which gives nothing away without
+ * a preimage — the constant-time property the spec asks for.
  */
-export const SCOPES = ["jobs:read", "jobs:publish", "deploys:write", "builds:write"] as const;
-export type Scope = (typeof SCOPES)[number];
+export type { Scope };
 
-export interface Principal {
-  readonly account: string;
+/** Who a key is: its account and pins (what it may see) and its scopes (what it may do). */
+export interface Principal extends VisibilityScope {
   readonly scopes: ReadonlySet<Scope>;
-  readonly teamId?: string;
-  readonly siteId?: string;
 }
 
 interface KeyEntry {
@@ -36,14 +38,6 @@ export function sha256Hex(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
 
-/** Equal-length strings compared without an early exit (the time does not depend on where they differ). */
-function constantTimeEqual(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let difference = 0;
-  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return difference === 0;
-}
-
 export class KeyRing {
   private readonly byDigest = new Map<string, KeyEntry>();
 
@@ -59,10 +53,7 @@ export class KeyRing {
   authenticate(authorization: string | undefined): Principal | undefined {
     const token = bearerToken(authorization);
     if (token === undefined) return undefined;
-    const digest = sha256Hex(token);
-    const entry = this.byDigest.get(digest);
-    if (entry === undefined || !constantTimeEqual(entry.digest, digest)) return undefined;
-    return entry.principal;
+    return this.byDigest.get(sha256Hex(token))?.principal;
   }
 
   static fromFile(path: string): KeyRing {
@@ -126,7 +117,7 @@ function parseEntry(raw: unknown, fail: (message: string) => never): KeyEntry {
   if (!Array.isArray(entry.scopes) || entry.scopes.some((scope) => typeof scope !== "string")) fail(`"scopes" must be an array of strings`);
   const scopes = entry.scopes as string[];
   for (const scope of scopes) {
-    if (!(SCOPES as readonly string[]).includes(scope)) fail(`"scopes": unknown scope ${JSON.stringify(scope)} (expected one of ${SCOPES.join(", ")})`);
+    if (!isScope(scope)) fail(`"scopes": unknown scope ${JSON.stringify(scope)} (expected one of ${SCOPES.join(", ")})`);
   }
   for (const pin of ["team_id", "site_id"] as const) {
     if (entry[pin] !== undefined && !isIdentifier(entry[pin])) {
@@ -142,12 +133,4 @@ function parseEntry(raw: unknown, fail: (message: string) => never): KeyEntry {
       ...(entry.site_id !== undefined ? { siteId: entry.site_id as string } : {}),
     },
   };
-}
-
-/** The token of `Bearer <token>` (scheme case-insensitive, RFC 6750), else undefined. */
-export function bearerToken(authorization: string | undefined): string | undefined {
-  if (authorization === undefined || authorization.length < 8) return undefined;
-  if (authorization.slice(0, 7).toLowerCase() !== "bearer ") return undefined;
-  const token = authorization.slice(7).trim();
-  return token === "" ? undefined : token;
 }

@@ -1,8 +1,5 @@
+import { isSupportedVersion, LATEST_VERSION, SUPPORTED_VERSIONS } from "../../api/versions.js";
 import { ApiError } from "./api-error.js";
-
-/** Versions this server speaks, newest last (spec §2). */
-export const SUPPORTED_VERSIONS = ["2026-06-23"] as const;
-export const LATEST_VERSION = SUPPORTED_VERSIONS[SUPPORTED_VERSIONS.length - 1]!;
 
 /**
  * Resolves the `Forge-Version` request header. Missing → latest. Unknown → 400
@@ -11,7 +8,7 @@ export const LATEST_VERSION = SUPPORTED_VERSIONS[SUPPORTED_VERSIONS.length - 1]!
 export function resolveVersion(header: string | string[] | undefined): string {
   if (header === undefined || header === "") return LATEST_VERSION;
   const value = Array.isArray(header) ? header[0]! : header.trim();
-  if ((SUPPORTED_VERSIONS as readonly string[]).includes(value)) return value;
+  if (isSupportedVersion(value)) return value;
   throw new ApiError(
     "unsupported_version",
     `Forge-Version ${JSON.stringify(value).slice(0, 80)} is not supported; supported: ${SUPPORTED_VERSIONS.join(", ")}`,

@@ -1,5 +1,5 @@
-import type { Job } from "../client/types.js";
-import type { StoredJob } from "./store/types.js";
+import { jobPath, type Job } from "../../api/job.js";
+import type { StoredJob } from "../store/types.js";
 
 /**
  * The wire form of a job (spec §3: these fields, this order, nothing added), memoized
@@ -8,7 +8,7 @@ import type { StoredJob } from "./store/types.js";
 const cache = new WeakMap<StoredJob, string>();
 
 export function toJob(job: StoredJob): Job {
-  const self = `/v1/jobs/${job.id}`;
+  const self = jobPath(job.id);
   return {
     id: job.id,
     type: job.type,

@@ -1,11 +1,13 @@
 import type { NextFunction, Request, RequestHandler, Response } from "express";
+import type { Scope } from "../../api/scopes.js";
+import { authorize } from "../tenancy/auth.js";
+import type { KeyRing, Principal } from "../tenancy/keys.js";
 import { invalidRequest } from "./api-error.js";
-import { authorize } from "./auth.js";
-import type { KeyRing, Principal, Scope } from "./keys.js";
+import type { RequestContext } from "./request-context.js";
 
 /** What the Express routes keep in `res.locals`. */
 export interface Locals {
-  requestId: string;
+  ctx: RequestContext;
   principal: Principal;
 }
 
@@ -15,13 +17,14 @@ export function locals(res: Response): Locals {
 
 /** A JSON body with the request's `request_id` appended (spec §2). */
 export function sendJson(res: Response, status: number, body: Record<string, unknown>): void {
-  const text = JSON.stringify({ ...body, request_id: locals(res).requestId });
+  const text = JSON.stringify({ ...body, request_id: locals(res).ctx.requestId });
   res.status(status);
   res.setHeader("Content-Type", "application/json; charset=utf-8");
   res.setHeader("Content-Length", Buffer.byteLength(text));
   res.end(text);
 }
 
+/** Standalone mode's edge: the key's principal, which must carry `scope` (401 / 403 otherwise). */
 export function requireScope(keys: KeyRing, scope: Scope): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     locals(res).principal = authorize(keys, req.headers.authorization, scope);

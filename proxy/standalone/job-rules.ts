@@ -1,7 +1,9 @@
-import { isTerminal, JOB_STATUSES, type JobError, type JobStatus } from "../client/types.js";
-import { ApiError, invalidRequest } from "./api-error.js";
-import { changesJob } from "./store/change.js";
-import type { JobChange, StoredJob } from "./store/types.js";
+import { ERROR_CODE_PATTERN } from "../../api/identifiers.js";
+import { canTransition, isJobStatus, isTerminal, JOB_STATUSES, type JobError, type JobStatus } from "../../api/job.js";
+import { MAX_ERROR_MESSAGE_CHARS } from "../../api/limits.js";
+import { ApiError, invalidRequest } from "../http/api-error.js";
+import { changesJob } from "../store/change.js";
+import type { JobChange, StoredJob } from "../store/types.js";
 
 /**
  * The producer-side rules of spec §5, shared by PATCH and the demo runner:
@@ -15,13 +17,6 @@ export interface JobPatch {
 }
 
 const PATCH_FIELDS = new Set(["status", "progress", "result", "error"]);
-
-const NEXT_STATUSES: Record<JobStatus, readonly JobStatus[]> = {
-  queued: ["queued", "running", "succeeded", "failed"],
-  running: ["running", "succeeded", "failed"],
-  succeeded: ["succeeded"],
-  failed: ["failed"],
-};
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -42,10 +37,10 @@ export function parsePatch(body: unknown): JobPatch {
   if (Object.keys(body).length === 0) throw invalidRequest("body is empty; give at least one of status, progress, result, error");
   const patch: { -readonly [K in keyof JobPatch]: JobPatch[K] } = {};
   if (body.status !== undefined) {
-    if (typeof body.status !== "string" || !(JOB_STATUSES as readonly string[]).includes(body.status)) {
+    if (!isJobStatus(body.status)) {
       throw invalidRequest(`status must be one of ${JOB_STATUSES.join(", ")}`);
     }
-    patch.status = body.status as JobStatus;
+    patch.status = body.status;
   }
   if (body.progress !== undefined) {
     if (typeof body.progress !== "number" || !Number.isFinite(body.progress) || body.progress < 0 || body.progress > 1) {
@@ -61,11 +56,11 @@ export function parsePatch(body: unknown): JobPatch {
     const error = body.error;
     if (!isPlainObject(error)) throw invalidRequest('error must be an object { "code", "message" }');
     rejectUnknownFields(error, new Set(["code", "message"]), "error.");
-    if (typeof error.code !== "string" || !/^[a-z][a-z0-9_]{0,63}$/.test(error.code)) {
+    if (typeof error.code !== "string" || !ERROR_CODE_PATTERN.test(error.code)) {
       throw invalidRequest("error.code must be a lowercase identifier such as deploy_failed");
     }
-    if (typeof error.message !== "string" || error.message.length === 0 || error.message.length > 4096) {
-      throw invalidRequest("error.message must be a non-empty string of at most 4096 characters");
+    if (typeof error.message !== "string" || error.message.length === 0 || error.message.length > MAX_ERROR_MESSAGE_CHARS) {
+      throw invalidRequest(`error.message must be a non-empty string of at most ${MAX_ERROR_MESSAGE_CHARS} characters`);
     }
     patch.error = { code: error.code, message: error.message };
   }
@@ -84,7 +79,7 @@ export function applyPatch(current: StoredJob, patch: JobPatch): JobChange {
   if (status === "failed" && (patch.error ?? current.error) === null) {
     throw invalidRequest("status failed needs an error { code, message }");
   }
-  if (!NEXT_STATUSES[current.status].includes(status)) {
+  if (!canTransition(current.status, status)) {
     throw new ApiError("conflict", `job ${current.id} cannot go from ${current.status} to ${status}`);
   }
   let progress = patch.progress ?? current.progress;

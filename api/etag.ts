@@ -1,10 +1,26 @@
 /**
  * ETags and `If-None-Match` (RFC 9110 §8.8.3, §13.1.2). The ETag is the seed's form,
- * `"w/job-<version>"` (a strong tag whose opaque part starts with `w/`). If-None-Match
- * uses weak comparison, so `"w/job-3"` and `W/"w/job-3"` both match version 3.
+ * `"w/job-<version>"` (a strong tag whose opaque part starts with `w/`). Comparisons
+ * are weak, so `"w/job-3"` and `W/"w/job-3"` both match version 3.
  */
 export function etagOf(version: number): string {
   return `"w/job-${version}"`;
+}
+
+const JOB_ETAG = /^(?:W\/)?"w\/job-(\d{1,15})"$/;
+
+/** The version a job ETag carries, or undefined when it is not one. */
+export function versionOfEtag(etag: string | null | undefined): number | undefined {
+  const match = etag === undefined || etag === null ? null : JOB_ETAG.exec(etag.trim());
+  if (match === null) return undefined;
+  const version = Number(match[1]);
+  return version >= 1 ? version : undefined;
+}
+
+/** Weak comparison (RFC 9110 §8.8.3.2): `W/"x"` equals `"x"`. */
+export function sameEtag(a: string, b: string): boolean {
+  const strip = (tag: string): string => tag.trim().replace(/^W\//i, "");
+  return strip(a) === strip(b);
 }
 
 /**
@@ -13,7 +29,6 @@ export function etagOf(version: number): string {
  */
 export function ifNoneMatchMatches(header: string, etag: string): boolean {
   if (header === etag) return true; // the common case: the client echoes what we sent
-  const opaque = etag; // ours is always `"…"`
   let i = 0;
   const n = header.length;
   while (i < n) {
@@ -33,7 +48,8 @@ export function ifNoneMatchMatches(header: string, etag: string): boolean {
     }
     const close = header.indexOf('"', i + 1);
     if (close === -1) return false;
-    if (close - i + 1 === opaque.length && header.startsWith(opaque, i)) return true;
+    // Ours is always `"…"`, so its opaque part with the quotes is the whole tag.
+    if (close - i + 1 === etag.length && header.startsWith(etag, i)) return true;
     i = close + 1;
   }
   return false;

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { applyPatch, type JobPatch } from "./job-rules.js";
-import type { JobStore } from "./store/types.js";
-import { ulid } from "./ulid.js";
+import type { JobStore } from "../store/types.js";
+import { newResultUlid } from "../ulid.js";
 
 /** Progress reported while running, as fractions of the run. */
 const PROGRESS_STEPS = [0.2, 0.4, 0.6, 0.8];
@@ -39,7 +39,7 @@ export class DemoRunner {
             status: "failed" as const,
             error: { code: run.errorCode, message: `simulated failure of ${run.jobId}, as the request asked ("fail": true)` },
           }
-        : { status: "succeeded" as const, result: { [run.resultKey]: `${run.resultPrefix}_${ulid()}` } },
+        : { status: "succeeded" as const, result: { [run.resultKey]: `${run.resultPrefix}_${newResultUlid()}` } },
     ];
     this.schedule(run.jobId, patches, step);
   }

@@ -1,38 +1,12 @@
-import type { ServerResponse } from "node:http";
-
 /**
  * The one error envelope of spec §2:
  * `{ "error": { "code", "message" }, "request_id" }`. Every route — Express or the
  * bare fast path — answers errors through `sendError`, so the shape cannot drift.
  */
-export type ErrorCode =
-  | "invalid_request"
-  | "invalid_cursor"
-  | "unsupported_version"
-  | "unauthenticated"
-  | "insufficient_scope"
-  | "not_found"
-  | "method_not_allowed"
-  | "conflict"
-  | "payload_too_large"
-  | "rate_limited"
-  | "unavailable"
-  | "internal";
+import type { ServerResponse } from "node:http";
+import { ERROR_STATUS, type ErrorCode } from "../../api/error-codes.js";
 
-const STATUS_OF: Record<ErrorCode, number> = {
-  invalid_request: 400,
-  invalid_cursor: 400,
-  unsupported_version: 400,
-  unauthenticated: 401,
-  insufficient_scope: 403,
-  not_found: 404,
-  method_not_allowed: 405,
-  conflict: 409,
-  payload_too_large: 413,
-  rate_limited: 429,
-  unavailable: 503,
-  internal: 500,
-};
+export type { ErrorCode };
 
 /** An error meant for the caller: its message is safe to send (no secrets, no stack). */
 export class ApiError extends Error {
@@ -44,7 +18,7 @@ export class ApiError extends Error {
     readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);
-    this.status = STATUS_OF[code];
+    this.status = ERROR_STATUS[code];
   }
 
   /** An upstream's error answer, relayed as it was (proxy mode). */

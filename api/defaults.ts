@@ -1,0 +1,23 @@
+/** Defaults the spec names, with their units in the names; flags, help texts and docs read them. */
+
+/** Where the CLI and the client look for the API (spec §9). */
+export const DEFAULT_API_URL = "http://127.0.0.1:8080";
+/** `jobgate serve`'s address. */
+export const DEFAULT_PORT = 8080;
+export const DEFAULT_HOST = "127.0.0.1";
+/** How long a waiter waits before giving up (exit 3): CLI `--timeout`, constructs' `timeout`. */
+export const DEFAULT_WAIT_TIMEOUT = "30m";
+/** The server's cap on a long-poll hold (`--max-wait`): under the 60 s idle timeout of common proxies. */
+export const DEFAULT_MAX_WAIT_S = 50;
+/** SSE heartbeat comments (`--heartbeat`). */
+export const HEARTBEAT_MS = 15_000;
+/** The `retry:` an SSE stream opens with: how soon a cut client reconnects. */
+export const SSE_RETRY_MS = 3_000;
+/** `Retry-After` poll hint on unfinished jobs at rest (`--poll-hint`), raised under load. */
+export const DEFAULT_POLL_HINT_S = 2;
+/** Jobs the store holds at most (`--max-jobs`). */
+export const DEFAULT_MAX_JOBS = 100_000;
+/** Finished jobs are kept at least this long unless the bound forces eviction (`--retention`). */
+export const DEFAULT_RETENTION_MS = 24 * 60 * 60 * 1000;
+/** The team of a demo operation's job when neither the key nor the body names one. */
+export const DEFAULT_TEAM = "team_default";

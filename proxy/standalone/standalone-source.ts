@@ -1,0 +1,58 @@
+import { etagOf } from "../../api/etag.js";
+import { isTerminal } from "../../api/job.js";
+import { notFound } from "../http/api-error.js";
+import type { JobSource, JobView, ReadSide } from "../job-source.js";
+import type { StoredJob, JobStore } from "../store/types.js";
+import { authorize, type RequestCredentials } from "../tenancy/auth.js";
+import type { KeyRing, Principal } from "../tenancy/keys.js";
+import { canSee } from "../tenancy/visibility.js";
+import { jobJson } from "./job-json.js";
+
+/** One view per immutable snapshot: a 304 costs a WeakMap lookup, not an allocation. */
+const views = new WeakMap<StoredJob, JobView>();
+
+export function viewOf(job: StoredJob): JobView {
+  let view = views.get(job);
+  if (view === undefined) {
+    view = { version: job.version, etag: etagOf(job.version), terminal: isTerminal(job.status), json: () => jobJson(job) };
+    views.set(job, view);
+  }
+  return view;
+}
+
+/** Standalone mode's read side: the keys file decides who the caller is; the store holds the truth. */
+export function standaloneReadSide(keys: KeyRing, store: JobStore): ReadSide<Principal> {
+  return {
+    authenticate: (credentials: RequestCredentials) => authorize(keys, credentials.authorization, "jobs:read"),
+    source: new StandaloneJobSource(store),
+  };
+}
+
+class StandaloneJobSource implements JobSource<Principal> {
+  constructor(private readonly store: JobStore) {}
+
+  read(principal: Principal, jobId: string): JobView | Promise<JobView> {
+    const admit = (job: StoredJob | undefined): JobView => {
+      if (job === undefined || !canSee(principal, job)) throw notFound(jobId);
+      return viewOf(job);
+    };
+    const cached = this.store.getCached?.(jobId);
+    return cached !== undefined ? admit(cached) : this.store.get(jobId).then(admit);
+  }
+
+  async waitForChange(_principal: Principal, jobId: string, version: number, signal: AbortSignal): Promise<JobView | undefined> {
+    // A job's account and pins never change, so admission by `read` still holds.
+    const job = await this.store.waitForChange(jobId, version, signal);
+    return job === undefined ? undefined : viewOf(job);
+  }
+
+  subscribe(_principal: Principal, jobId: string, version: number, onView: (view: JobView) => void, onEnd: (error?: unknown) => void): () => void {
+    return this.store.subscribe(jobId, version, { onChange: (job) => onView(viewOf(job)), onEnd });
+  }
+
+  async confirm(_principal: Principal, jobId: string, view: JobView): Promise<JobView> {
+    // A change may have landed between the wait's end and now; admission by `read` still holds.
+    const job = await this.store.get(jobId);
+    return job === undefined ? view : viewOf(job);
+  }
+}
