@@ -8,7 +8,7 @@
  */
 import { setTimeout as delay } from "node:timers/promises";
 import type { JobsClient } from "../../client/client.js";
-import { describeJob } from "../../client/client.js";
+import { describeJob } from "../../client/job-checks.js";
 import { formatDuration } from "../../client/duration.js";
 import { JobFailedError, TimeoutError, isAuthError, isConfigError, isJobFailedError, isNotFoundError, isTimeoutError } from "../../client/errors.js";
 import type { Job } from "../../api/index.js";

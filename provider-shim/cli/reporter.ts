@@ -4,7 +4,7 @@
  * - elsewhere (CI, Terraform): one plain line per state change, no control characters;
  * - with --quiet: nothing (errors are written by the caller).
  */
-import { describeJob } from "../../client/client.js";
+import { describeJob } from "../../client/job-checks.js";
 import { formatDuration } from "../../client/duration.js";
 import type { JobgateError } from "../../client/errors.js";
 import type { Job } from "../../api/index.js";

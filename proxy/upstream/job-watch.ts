@@ -10,13 +10,13 @@
  * stops admitting that token, the watch pauses until another admitted caller offers one.
  */
 import type { Logger } from "pino";
-import { abortableSleep } from "../../client/abortable-sleep.js";
-import { backoffDelayMs, parseRetryAfterMs } from "../../client/backoff.js";
+import { looksLikeJob } from "../../api/job.js";
 import { JobsClient } from "../../client/client.js";
-import { AuthError, HttpError, NotFoundError, isAuthError, isHttpError, isNotFoundError } from "../../client/errors.js";
+import { HttpError, UnreachableError, isAuthError, isHttpError, isNotFoundError } from "../../client/errors.js";
+import { readEvents, STREAM_SILENT } from "../../client/event-reader.js";
 import type { FetchLike } from "../../client/options.js";
-import { SseParser } from "../../client/sse-parser.js";
-import { looksLikeJob } from "../../api/index.js";
+import { errorFromResponse } from "../../client/response-errors.js";
+import { Retrier, isRetryable } from "../../client/retrier.js";
 import type { Credential } from "../tenancy/auth.js";
 import type { UpstreamCache } from "./upstream-cache.js";
 import { upstreamAnswer } from "./upstream-errors.js";
@@ -43,6 +43,8 @@ export interface WatchDeps {
 
 /** A stream that closes sooner than this without an event counts as a failure (backoff). */
 const MIN_LIVE_STREAM_MS = 1_000;
+/** Why a watch's connection is closed when nobody asks about the job any more. */
+const WATCH_IDLE = Symbol("watch idle");
 /** Admitted callers' credentials a watch keeps, to fall back on when one is refused. */
 const MAX_CANDIDATES = 8;
 
@@ -86,7 +88,13 @@ export class JobWatch {
 
   /** Runs until terminal, idle or stopped. */
   async run(): Promise<void> {
-    let failures = 0;
+    const retrier = new Retrier({
+      schedule: this.options.backoff,
+      retries: Infinity,
+      signal: this.stopper.signal,
+      onRetry: (error, delayMs) => this.deps.logger.debug({ job_id: this.jobId, err: error, delay_ms: delayMs }, "upstream watch failed; backing off"),
+      giveUp: (last) => last,
+    });
     try {
       while (!this.stopper.signal.aborted && !this.idle()) {
         const credentials = [...this.candidates.values()].pop();
@@ -97,7 +105,7 @@ export class JobWatch {
         }
         try {
           const finished = this.sseBlocked ? await this.pollOnce(credentials) : await this.streamOnce(credentials);
-          failures = 0;
+          retrier.succeeded();
           if (finished) return;
         } catch (thrown) {
           const error = upstreamAnswer(thrown);
@@ -108,11 +116,9 @@ export class JobWatch {
             this.candidates.delete(credentials.tokenHash);
             continue;
           }
-          failures++;
-          const retryAfterMs = isHttpError(error) ? error.retryAfterMs : undefined;
-          const delay = Math.max(backoffDelayMs(failures, this.options.backoff), retryAfterMs ?? 0);
-          this.deps.logger.debug({ job_id: this.jobId, err: error, delay_ms: delay }, "upstream watch failed; backing off");
-          await abortableSleep(delay, this.stopper.signal).catch(() => undefined);
+          // Whatever else went wrong is backed off from; only a stop ends the watch.
+          const failure = isRetryable(error) ? error : new UnreachableError("the upstream watch failed", { cause: error });
+          await retrier.afterFailure(failure).catch(() => undefined);
         }
       }
     } finally {
@@ -135,7 +141,7 @@ export class JobWatch {
     this.credentialsOffered = undefined;
   }
 
-  /** Follows the upstream stream until it ends; true when the job reached a terminal state. */
+  /** Follows the upstream stream until it ends; true when the job reached a terminal state (or the watch went idle). */
   private async streamOnce(credentials: Credential): Promise<boolean> {
     const connection = new AbortController();
     const stop = (): void => connection.abort();
@@ -147,66 +153,61 @@ export class JobWatch {
       Accept: "text/event-stream",
     };
     if (cached !== undefined) headers["Last-Event-ID"] = String(cached.version);
-    let silence: NodeJS.Timeout | undefined;
     let sawByte = false;
     let connectedAt = Number.POSITIVE_INFINITY;
     let events = 0;
-    const armSilence = (ms: number, onFire: () => void): void => {
-      clearTimeout(silence);
-      silence = setTimeout(onFire, ms);
-    };
     // A stream that lived (an event, or bytes for a while) and then ended or was cut — an
     // idle timeout somewhere cuts quiet streams — is resumed at once, and the cache stays
     // current meanwhile; one that died straight away is a failure to back off from.
     const lived = (): boolean => events > 0 || (sawByte && performance.now() - connectedAt >= MIN_LIVE_STREAM_MS);
     try {
-      armSilence(this.options.sseFirstByteMs, () => {
-        if (!sawByte) this.sseBlocked = true;
-        connection.abort();
-      });
       const url = `${this.options.upstreamUrl}/v1/jobs/${encodeURIComponent(this.jobId)}/stream`;
-      const res = await this.deps.fetchFor("watch_stream")(url, { headers, signal: connection.signal });
+      // The first-byte window covers the answer's head too: a buffering middlebox may hold that as well.
+      const firstByteBy = performance.now() + this.options.sseFirstByteMs;
+      const headTimer = setTimeout(() => connection.abort(STREAM_SILENT), this.options.sseFirstByteMs);
+      const res = await this.deps.fetchFor("watch_stream")(url, { headers, signal: connection.signal }).finally(() => clearTimeout(headTimer));
       connectedAt = performance.now();
-      if (res.status !== 200 || res.body === null) throw await errorOf(res, url);
-      let terminal = false;
-      const parser = new SseParser({
-        onEvent: (event) => {
-          if (event.event !== "job") return;
-          const version = Number(event.id);
-          const job = parseJson(event.data);
-          // Only a well-formed state of this very job is cached and served.
-          if (!Number.isSafeInteger(version) || version < 1 || !looksLikeJob(job) || job.id !== this.jobId) {
-            throw new HttpError(`the upstream stream sent an event that is not a state of job ${this.jobId}`, { status: 502, code: "bad_upstream_event", requestId: undefined });
-          }
-          events++;
-          terminal = this.deps.cache.put(this.jobId, job, version).terminal;
-          this.healthyNow = true;
-        },
-      });
-      const decoder = new TextDecoder();
-      for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
-        if (!sawByte) {
+      if (res.status !== 200 || res.body === null) throw await errorFromResponse(res, `GET /v1/jobs/${this.jobId}/stream`);
+      const stream = readEvents(res.body as AsyncIterable<Uint8Array>, {
+        connection,
+        firstByteTimeoutMs: Math.max(0, firstByteBy - performance.now()),
+        idleTimeoutMs: this.options.sseIdleMs,
+        onFirstByte: () => {
           sawByte = true;
           // Resumed at the cached version: the preamble alone confirms the cache is current.
           if (cached !== undefined) this.healthyNow = true;
+        },
+        // Heartbeats keep a quiet stream open; each is a moment to notice nobody is asking any more.
+        onComment: () => this.idle() && connection.abort(WATCH_IDLE),
+      });
+      for await (const event of stream) {
+        if (event.event !== "job") continue;
+        const version = Number(event.id);
+        const job = parseJson(event.data);
+        // Only a well-formed state of this very job is cached and served.
+        if (!Number.isSafeInteger(version) || version < 1 || !looksLikeJob(job) || job.id !== this.jobId) {
+          throw new HttpError(`the upstream stream sent an event that is not a state of job ${this.jobId}`, { status: 502, code: "bad_upstream_event", requestId: undefined });
         }
-        armSilence(this.options.sseIdleMs, () => connection.abort());
-        parser.push(decoder.decode(chunk, { stream: true }));
-        if (terminal) return true;
-        if (this.idle()) return true;
+        events++;
+        const terminal = this.deps.cache.put(this.jobId, job, version).terminal;
+        this.healthyNow = true;
+        if (terminal || this.idle()) return true;
       }
       if (lived()) return false;
       throw new HttpError("the upstream closed the stream at once", { status: 502, code: "empty_upstream_stream", requestId: undefined });
     } catch (error) {
       if (this.stopper.signal.aborted) throw error;
-      if (connection.signal.aborted) {
+      if (connection.signal.reason === WATCH_IDLE) return true;
+      if (connection.signal.reason === STREAM_SILENT) {
+        // Silent from the start: a proxy buffers the stream (long-poll from now on); silent later: reconnect.
+        if (!sawByte) this.sseBlocked = true;
         this.healthyNow = false;
-        return false; // buffered (now falling back) or gone silent: reconnect
+        return false;
       }
       if (lived() && !isHttpError(error)) return false; // cut mid-stream
       throw error;
     } finally {
-      clearTimeout(silence);
+      connection.abort();
       this.stopper.signal.removeEventListener("abort", stop);
     }
   }
@@ -231,24 +232,6 @@ export class JobWatch {
     const put = this.deps.cache.put(this.jobId, result.job, versionOfEtag(result.etag));
     return put.terminal;
   }
-}
-
-/** The client's error for a non-200 stream answer, so the watch classifies it like any other. */
-async function errorOf(res: Response, url: string): Promise<Error> {
-  let code = `http_${res.status}`;
-  let message = res.statusText;
-  try {
-    const body = (await res.json()) as { error?: { code?: string; message?: string } };
-    code = body.error?.code ?? code;
-    message = body.error?.message ?? message;
-  } catch {
-    // not JSON: keep the status line
-  }
-  const details = { status: res.status, code, requestId: res.headers.get("x-request-id") ?? undefined, retryAfterMs: parseRetryAfterMs(res.headers.get("retry-after")) };
-  const text = `GET ${new URL(url).pathname}: ${res.status} ${code}: ${message}`;
-  if (res.status === 401 || res.status === 403) return new AuthError(text, details);
-  if (res.status === 404) return new NotFoundError(text, details);
-  return new HttpError(text, details);
 }
 
 function parseJson(text: string): unknown {

@@ -1,0 +1,162 @@
+/**
+ * The ETag long-poll (spec §4, §9): one conditional GET held by the server until the job
+ * changes, paced so that an unchanged answer that comes back early (a server or proxy
+ * that does not hold) is followed by a paced retry, never a spin; and the wait built on
+ * it, which long-polls until the job is terminal under one deadline and one retrier.
+ */
+import { sameEtag } from "../api/etag.js";
+import { isIdentifier } from "../api/identifiers.js";
+import type { Job } from "../api/job.js";
+import { abortableSleep } from "./abortable-sleep.js";
+import { parseRetryAfterMs } from "./backoff.js";
+import { formatDuration, parseDuration } from "./duration.js";
+import { ConfigError, HttpError, JobFailedError, TimeoutError, UnreachableError, isJobFailedError, type JobgateError } from "./errors.js";
+import { LONG_POLL_GRACE_MS } from "./options.js";
+import { checkJob, describeJob } from "./job-checks.js";
+import { invalidResponse } from "./response-errors.js";
+import type { Retrier } from "./retrier.js";
+import type { Transport } from "./transport.js";
+
+/** Shortest gap between two polls that both came back unchanged. */
+export const MIN_POLL_INTERVAL_MS = 1_000;
+/** Longest gap the server's poll hint may impose between unchanged polls. */
+export const MAX_POLL_INTERVAL_MS = 30_000;
+
+export type GetJobResult =
+  | { readonly notModified: false; readonly job: Job; readonly etag: string | undefined }
+  | { readonly notModified: true; readonly job: undefined; readonly etag: string };
+
+export interface GetJobOptions {
+  /** ETag of the state already held: an unchanged job answers `notModified`. */
+  readonly etag?: string | undefined;
+  /** With `etag`: hold up to this many seconds for a change (long-poll). @default 0 */
+  readonly waitS?: number;
+  readonly signal?: AbortSignal | undefined;
+}
+
+export interface WaitForJobOptions {
+  /** Give up after this long: ms, or a Go-style duration (`"30m"`). @default no limit */
+  readonly timeout?: number | string;
+  readonly signal?: AbortSignal;
+  /** Called with the first state and every change after it. */
+  readonly onProgress?: (job: Job) => void;
+  /** Called when a request fails and will be retried (for status lines). */
+  readonly onRetry?: (error: JobgateError, delayMs: number) => void;
+}
+
+/** What the long-poll needs of the client's settings. */
+export interface LongPollSettings {
+  /** Longest hold asked of the server per request, in seconds. */
+  readonly longPollS: number;
+  /** Timeout of a request that is not held. */
+  readonly requestTimeoutMs: number;
+}
+
+const DEADLINE = Symbol("deadline");
+
+/** The job's path, after checking the id is one (so it cannot name another route). */
+export function jobRequestPath(id: string): string {
+  if (!isIdentifier(id)) throw new ConfigError(`job id must be an id such as job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK, got ${JSON.stringify(id)}`);
+  return `/v1/jobs/${id}`;
+}
+
+/** One job; with `etag` a conditional GET, with `etag` and `waitS` a long-poll held up to `waitS`. */
+export async function pollJob(transport: Transport, settings: LongPollSettings, id: string, options: GetJobOptions, retrier: Retrier): Promise<GetJobResult> {
+  const path = jobRequestPath(id);
+  const etag = options.etag;
+  const waitS = etag === undefined ? 0 : (options.waitS ?? 0);
+  if (!Number.isFinite(waitS) || waitS < 0) throw new ConfigError(`waitS must be a number of seconds ≥ 0, got ${waitS}`);
+  const holdUntil = performance.now() + waitS * 1000;
+  for (;;) {
+    const started = performance.now();
+    const askS = Math.min(settings.longPollS, Math.ceil((holdUntil - started) / 1000));
+    const headers: Record<string, string> = {};
+    if (etag !== undefined) headers["If-None-Match"] = etag;
+    if (etag !== undefined && askS > 0) headers.Prefer = `wait=${askS}`;
+    const res = await transport.request(
+      { method: "GET", path, headers, timeoutMs: askS > 0 ? askS * 1000 + LONG_POLL_GRACE_MS : settings.requestTimeoutMs, signal: options.signal },
+      retrier,
+    );
+    const newEtag = res.headers.get("etag") ?? undefined;
+    if (res.status !== 304) {
+      const job = checkJob((res.json as { data?: unknown } | undefined)?.data, res, `GET ${path}`);
+      if (job.id !== id) throw invalidResponse(res.status, res.headers, `GET ${path}`, `expected job ${id}, got ${JSON.stringify(job.id)}`);
+      // A proxy that drops If-None-Match answers 200 with the same state: unchanged, not news.
+      if (etag === undefined || newEtag === undefined || !sameEtag(newEtag, etag)) return { notModified: false, job, etag: newEtag };
+    }
+    const now = performance.now();
+    if (now >= holdUntil) return { notModified: true, job: undefined, etag: newEtag ?? etag! };
+    const hint = parseRetryAfterMs(res.headers.get("retry-after")) ?? MIN_POLL_INTERVAL_MS;
+    const pace = Math.min(MAX_POLL_INTERVAL_MS, Math.max(MIN_POLL_INTERVAL_MS, hint));
+    const early = pace - (now - started);
+    if (early > 0) await abortableSleep(Math.min(early, holdUntil - now), options.signal);
+    if (performance.now() >= holdUntil) return { notModified: true, job: undefined, etag: newEtag ?? etag! };
+  }
+}
+
+/**
+ * Long-polls until the job is terminal. Resolves with the succeeded job; throws
+ * `JobFailedError` (failed), `TimeoutError` (deadline, with the last state),
+ * `UnreachableError` (the deadline passed while the API could not be reached),
+ * `NotFoundError`, `AuthError`. Network errors, 429 and 5xx are retried until the deadline.
+ */
+export async function waitForJob(transport: Transport, settings: LongPollSettings, id: string, options: WaitForJobOptions = {}): Promise<Job> {
+  const timeoutMs = toTimeoutMs(options.timeout);
+  const deadline = performance.now() + timeoutMs;
+  const timer = new AbortController();
+  const handle = Number.isFinite(timeoutMs) ? setTimeout(() => timer.abort(DEADLINE), timeoutMs) : undefined;
+  const signal = options.signal === undefined ? timer.signal : AbortSignal.any([options.signal, timer.signal]);
+  const retrier = transport.retrier({ retries: Infinity, deadline, signal, onRetry: options.onRetry, what: `GET /v1/jobs/${id}` });
+  let last: Job | undefined;
+  let etag: string | undefined;
+  try {
+    for (;;) {
+      const waitS = etag === undefined ? 0 : Math.max(1, Math.min(settings.longPollS, Math.ceil((deadline - performance.now()) / 1000)));
+      const result = await pollJob(transport, settings, id, { etag, waitS, signal }, retrier);
+      if (result.notModified) continue;
+      last = result.job;
+      etag = result.etag;
+      options.onProgress?.(result.job);
+      if (result.job.status === "succeeded") return result.job;
+      if (result.job.status === "failed") throw new JobFailedError(result.job);
+      if (etag === undefined) throw noEtag(id);
+    }
+  } catch (error) {
+    if (!isJobFailedError(error) && timer.signal.aborted && options.signal?.aborted !== true) {
+      throw deadlineError(transport.apiUrl, id, timeoutMs, last, retrier.failing);
+    }
+    throw error;
+  } finally {
+    clearTimeout(handle);
+  }
+}
+
+function deadlineError(apiUrl: string, id: string, timeoutMs: number, last: Job | undefined, failing: JobgateError | undefined): JobgateError {
+  if (failing !== undefined) {
+    return new UnreachableError(
+      `${apiUrl} was unreachable when the ${formatDuration(timeoutMs)} timeout passed waiting for ${id}: ${failing.message}` +
+        (last === undefined ? "" : `; last state: ${describeJob(last)}`),
+      { cause: failing },
+    );
+  }
+  return new TimeoutError(`timed out after ${formatDuration(timeoutMs)} waiting for ${id}; last state: ${last === undefined ? "none seen" : describeJob(last)}`, last);
+}
+
+function noEtag(id: string): HttpError {
+  return new HttpError(`GET /v1/jobs/${id}: the answer had no ETag, so it cannot be long-polled`, { status: 200, code: "invalid_response", requestId: undefined });
+}
+
+export function toTimeoutMs(timeout: number | string | undefined): number {
+  if (timeout === undefined) return Infinity;
+  if (typeof timeout === "string") {
+    try {
+      return parseDuration(timeout, "timeout");
+    } catch (error) {
+      throw new ConfigError((error as Error).message, { cause: error });
+    }
+  }
+  if (typeof timeout !== "number" || Number.isNaN(timeout) || timeout <= 0) {
+    throw new ConfigError(`timeout must be a positive number of ms or a duration such as "30m", got ${JSON.stringify(timeout)}`);
+  }
+  return timeout;
+}
