@@ -52,7 +52,7 @@ export class ServerMetrics {
 
   countRequest(route: string, status: number): void {
     let byStatus = this.requestCounts.get(route);
-    if (byStatus === undefined) this.requestCounts.set(route, (byStatus = new Map()));
+    if (byStatus === undefined) this.requestCounts.set(route, (byStatus = new Map<number, number>()));
     byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
   }
 }

@@ -5,7 +5,6 @@
 import nock from "nock";
 import { JobsClient } from "../client/client.js";
 import { isJobFailedError, isTimeoutError, type JobFailedError, type TimeoutError } from "../client/errors.js";
-import type { Job } from "../api/index.js";
 import { envelope, fakeJob } from "./helpers/job-fixture.js";
 
 const API = "http://api.test";

@@ -20,7 +20,7 @@ function operation(props: Partial<AsyncOperationProps>): () => void {
   return () =>
     Testing.synthScope(
       (scope: Construct) =>
-        new AsyncOperation(scope, "deploy", { method: "POST", path: "/v1/sites/site_1/deploys", ...props } as AsyncOperationProps),
+        new AsyncOperation(scope, "deploy", { method: "POST", path: "/v1/sites/site_1/deploys", ...props }),
     );
 }
 
@@ -107,7 +107,7 @@ describe("JobWait props", () => {
 
 describe("AsyncOperation props", () => {
   test.each<[string, Partial<AsyncOperationProps>, string]>([
-    ["missing method", { method: undefined as never }, `AsyncOperation "deploy": "method" is required`],
+    ["missing method", { method: undefined }, `AsyncOperation "deploy": "method" is required`],
     [
       "lowercase method",
       { method: "post" as never },

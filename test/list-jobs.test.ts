@@ -15,7 +15,7 @@ async function walk(query: string, token: string = TOKENS.reader, onPage?: (page
   do {
     const params = new URLSearchParams(query);
     if (cursor !== null) params.set("cursor", cursor);
-    const res = await api.request(`/v1/jobs?${params}`, { token });
+    const res = await api.request(`/v1/jobs?${params.toString()}`, { token });
     expect(res.status).toBe(200);
     ids.push(...res.json.data.map((job: { id: string }) => job.id));
     cursor = res.json.next_cursor;

@@ -15,9 +15,9 @@ function serve(args: string[]): { child: ChildProcess; url: Promise<string>; std
   const child = spawn(process.execPath, [CLI, "serve", "--port", "0", ...args], { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
-  child.stdout!.on("data", (chunk) => (out += chunk));
+  child.stdout.on("data", (chunk) => (out += chunk));
   const url = new Promise<string>((resolve, reject) => {
-    child.stderr!.on("data", (chunk) => {
+    child.stderr.on("data", (chunk) => {
       err += chunk;
       const match = /listening on (http:\/\/\S+)/.exec(err);
       if (match) resolve(match[1]!);

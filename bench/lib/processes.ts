@@ -48,8 +48,8 @@ async function startServerProcess(name: string, args: readonly string[]): Promis
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const listening = new Promise<{ url: string; port: number }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not print "listening on" within ${START_TIMEOUT_MS} ms: ${tail}`)), START_TIMEOUT_MS);
-    child.stderr!.setEncoding("utf8");
-    child.stderr!.on("data", (chunk: string) => {
+    child.stderr.setEncoding("utf8");
+    child.stderr.on("data", (chunk: string) => {
       tail = (tail + chunk).slice(-4000);
       const match = LISTENING.exec(tail);
       if (match) {

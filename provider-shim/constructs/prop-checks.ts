@@ -123,7 +123,7 @@ export function optionalCli(label: string, value: unknown): readonly string[] | 
       throw new ConstructPropsError(`${label}: argument ${index} must be a literal string, not a value resolved at apply time`);
     }
   });
-  return [...value];
+  return [...(value as string[])];
 }
 
 /** Extra environment for the CLI; refuses the token so that it never lands in synthesized JSON. */

@@ -72,7 +72,7 @@ function requestContext(requests: RequestLog): RequestHandler {
 }
 
 function routeOf(req: express.Request): string {
-  return req.route === undefined ? "unmatched" : `${req.method} ${req.route.path as string}`;
+  return req.route === undefined ? "unmatched" : `${req.method} ${(req.route as { path: string }).path}`;
 }
 
 /** Maps every thrown thing onto the error envelope (the close listener records it). */

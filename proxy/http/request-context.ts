@@ -9,7 +9,7 @@ import type { Logger } from "pino";
 import { LATEST_VERSION } from "../../api/versions.js";
 import type { ServerMetrics } from "../metrics.js";
 import { newRequestId } from "../ulid.js";
-import { ApiError, sendError } from "./api-error.js";
+import { type ApiError, sendError } from "./api-error.js";
 import { toApiError } from "./error-mapping.js";
 import { resolveVersion } from "./forge-version.js";
 

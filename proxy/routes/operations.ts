@@ -78,7 +78,7 @@ async function startOperation(
   for (const [name, value] of [["site_id", siteId], ["env_id", envId]] as const) {
     if (value !== undefined && !isIdentifier(value)) throw invalidRequest(`${name} in the path must be an identifier`);
   }
-  const body = req.body === undefined ? {} : req.body;
+  const body: unknown = req.body === undefined ? {} : req.body;
   if (!isPlainObject(body)) throw invalidRequest("body must be a JSON object (or empty)");
   const durationMs = body.duration_ms ?? deps.defaultDurationMs;
   if (typeof durationMs !== "number" || !Number.isInteger(durationMs) || durationMs < 0 || durationMs > MAX_OPERATION_DURATION_MS) {
@@ -88,7 +88,7 @@ async function startOperation(
   if (body.team_id !== undefined && !isIdentifier(body.team_id)) {
     throw invalidRequest("team_id must be an identifier string");
   }
-  const teamId = principal.teamId ?? (body.team_id as string | undefined) ?? DEFAULT_TEAM;
+  const teamId = principal.teamId ?? (body.team_id) ?? DEFAULT_TEAM;
   if (!pinsAllow(principal, teamId, siteId)) throw new ApiError("not_found", `site ${siteId} not found`);
   const idempotencyKey = req.get("Idempotency-Key");
   if (idempotencyKey !== undefined && !isIdempotencyKey(idempotencyKey)) {

@@ -96,9 +96,9 @@ function parsePublish(body: unknown, principal: Principal): NewJob {
     if (!isJobId(body.id)) {
       throw invalidRequest("id must be job_ followed by a ULID (26 characters of Crockford base32)");
     }
-    id = body.id as string;
+    id = body.id;
   }
-  const envId = resource.env_id as string | undefined;
+  const envId = resource.env_id;
   return {
     id,
     account: principal.account,

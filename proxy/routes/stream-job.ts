@@ -37,7 +37,7 @@ export function createStreamJobRouter<Caller>(deps: {
 
   router.get("/v1/jobs/:jobID/stream", async (req, res) => {
     const caller = read.authenticate({ authorization: req.headers.authorization, forgeVersion: locals(res).ctx.version });
-    const jobId = req.params.jobID as string;
+    const jobId = req.params.jobID;
     const lastEventId = req.get("Last-Event-ID") ?? queryParam(req, "last_event_id");
     const first = await source.read(caller, jobId);
 

@@ -52,16 +52,20 @@ export class DemoRunner {
   private schedule(jobId: string, patches: JobPatch[], stepMs: number): void {
     const [patch, ...rest] = patches;
     if (patch === undefined) return;
-    const timer = setTimeout(async () => {
+    const timer = setTimeout(() => {
       this.timers.delete(timer);
-      try {
-        const job = await this.store.update(jobId, (current) => applyPatch(current, patch));
-        if (job !== undefined) this.schedule(jobId, rest, stepMs);
-      } catch (error) {
-        // A producer may have finished the job first; the simulation then stops.
-        this.logger.debug({ job_id: jobId, err: error }, "demo run stopped");
-      }
+      void this.step(jobId, patch, rest, stepMs);
     }, stepMs);
     this.timers.add(timer);
+  }
+
+  private async step(jobId: string, patch: JobPatch, rest: JobPatch[], stepMs: number): Promise<void> {
+    try {
+      const job = await this.store.update(jobId, (current) => applyPatch(current, patch));
+      if (job !== undefined) this.schedule(jobId, rest, stepMs);
+    } catch (error) {
+      // A producer may have finished the job first; the simulation then stops.
+      this.logger.debug({ job_id: jobId, err: error }, "demo run stopped");
+    }
   }
 }

@@ -300,7 +300,7 @@ export class MemoryBackend {
     }
     const at = lowerBound(positions, position);
     // A re-published id in the same millisecond finds its old, dead position: revive it.
-    if (positions[at] !== undefined && compare(positions[at]!, position) === 0) entry.dead = Math.max(0, entry.dead - 1);
+    if (positions[at] !== undefined && compare(positions[at], position) === 0) entry.dead = Math.max(0, entry.dead - 1);
     else positions.splice(at, 0, position);
   }
 }

@@ -107,11 +107,11 @@ function parseEntry(raw: unknown, fail: (message: string) => never): KeyEntry {
   if (hasToken) {
     if (typeof entry.token !== "string" || entry.token.length < 8) fail(`"token" must be a string of at least 8 characters`);
     // A bearer token never contains white space; one that did could never match.
-    if (/\s/.test(entry.token as string)) fail(`"token" must not contain spaces or line breaks`);
-    digest = sha256Hex(entry.token as string);
+    if (/\s/.test(entry.token)) fail(`"token" must not contain spaces or line breaks`);
+    digest = sha256Hex(entry.token);
   } else {
     if (typeof entry.token_sha256 !== "string" || !HEX_64.test(entry.token_sha256)) fail(`"token_sha256" must be 64 lowercase hex characters`);
-    digest = entry.token_sha256 as string;
+    digest = entry.token_sha256;
   }
   if (!isIdentifier(entry.account)) fail(`"account" must be a non-empty identifier string`);
   if (!Array.isArray(entry.scopes) || entry.scopes.some((scope) => typeof scope !== "string")) fail(`"scopes" must be an array of strings`);
@@ -127,7 +127,7 @@ function parseEntry(raw: unknown, fail: (message: string) => never): KeyEntry {
   return {
     digest,
     principal: {
-      account: entry.account as string,
+      account: entry.account,
       scopes: new Set(scopes as Scope[]),
       ...(entry.team_id !== undefined ? { teamId: entry.team_id as string } : {}),
       ...(entry.site_id !== undefined ? { siteId: entry.site_id as string } : {}),

@@ -38,15 +38,15 @@ export const allOutput: string[] = [];
 export function startCli(args: string[], env: Record<string, string | undefined> = {}): RunningCli {
   const started = performance.now();
   const child = spawn(process.execPath, [CLI, ...args], {
-    env: { PATH: process.env.PATH, NODE_OPTIONS: "", ...env } as NodeJS.ProcessEnv,
+    env: { PATH: process.env.PATH, NODE_OPTIONS: "", ...env },
     stdio: ["pipe", "pipe", "pipe"],
   });
-  child.stdin!.end();
+  child.stdin.end();
   let stdout = "";
   let stderr = "";
   const watchers: { pattern: RegExp; resolve: () => void }[] = [];
-  child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr!.on("data", (chunk: Buffer) => {
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();
     for (const watcher of watchers.splice(0)) {
       if (watcher.pattern.test(stderr)) watcher.resolve();

@@ -194,7 +194,7 @@ function listFilters(flags: ListFlags): { status?: JobStatus; resourceType?: str
     if (!(limit >= 1 && limit <= MAX_PAGE_SIZE)) throw new ConfigError(`--limit must be a whole number from 1 to ${MAX_PAGE_SIZE}, got ${JSON.stringify(flags.limit)}`);
   }
   return {
-    ...(flags.status !== undefined ? { status: flags.status as JobStatus } : {}),
+    ...(flags.status !== undefined ? { status: flags.status } : {}),
     ...(flags.resourceType !== undefined ? { resourceType: flags.resourceType } : {}),
     ...(limit !== undefined ? { limit } : {}),
     ...(flags.cursor !== undefined ? { cursor: flags.cursor } : {}),
