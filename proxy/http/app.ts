@@ -12,6 +12,7 @@ import { MAX_BODY_BYTES } from "../../api/limits.js";
 import type { Lifecycle } from "../lifecycle.js";
 import type { ServerMetrics } from "../metrics.js";
 import { createHealthRouter } from "../routes/health.js";
+import { createOpenApiRouter } from "../routes/openapi.js";
 import { ApiError, sendError } from "./api-error.js";
 import { locals } from "./express-helpers.js";
 import { openRequest, type RequestLog } from "./request-context.js";
@@ -37,6 +38,7 @@ export const READ_PATHS: ModeRoutes["allowedMethods"] = [
   ["/v1/jobs/:jobID/stream", "GET, HEAD"],
   ["/healthz", "GET, HEAD"],
   ["/metrics", "GET, HEAD"],
+  ["/openapi.json", "GET, HEAD"],
 ];
 
 export function createApp(deps: AppDeps, mode: ModeRoutes): express.Express {
@@ -47,6 +49,7 @@ export function createApp(deps: AppDeps, mode: ModeRoutes): express.Express {
   app.use(requestContext(deps.requests));
   app.use(express.json({ limit: MAX_BODY_BYTES, type: ["application/json", "application/*+json"] }));
   app.use(createHealthRouter(deps));
+  app.use(createOpenApiRouter());
   for (const router of mode.routers) app.use(router);
   for (const [path, allow] of mode.allowedMethods) {
     app.all(path, (req) => {
