@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { registerCall } from "./commands/call.js";
 import { registerJobs } from "./commands/jobs.js";
+import { registerServe } from "./commands/serve.js";
 import { EXIT } from "./exit-codes.js";
 
 const program = new Command("jobgate")
@@ -19,12 +20,8 @@ Examples:
 `,
   );
 
-// The waiter starts fast: the server (Express, pino, prom-client) loads only when it may be needed.
-const command = process.argv.slice(2).find((arg) => !arg.startsWith("-"));
-if (command !== "jobs" && command !== "call") {
-  const { registerServe } = await import("./commands/serve.js");
-  registerServe(program);
-}
+// Each command loads what it runs only when it runs (serve imports the server in its action).
+registerServe(program);
 registerJobs(program);
 registerCall(program);
 

@@ -13,10 +13,26 @@
  *
  * `on_failure` and `quiet` are set by override: cdktf's typed provisioner lacks them.
  */
-import { provider as nullProvider, resource as nullResource } from "@cdktf/provider-null";
+import { createRequire } from "node:module";
+import type * as NullProviderModule from "@cdktf/provider-null";
 import { TerraformProvider, TerraformResource, TerraformStack, type ITerraformDependable } from "cdktf";
 import type { Construct } from "constructs";
+import { ConstructPropsError } from "./prop-checks.js";
 import type { OnFailure, Runner } from "./runner-props.js";
+
+const require = createRequire(import.meta.url);
+
+/**
+ * `@cdktf/provider-null`, loaded only for `runner: "null_resource"`: it is an optional peer
+ * dependency, so stacks on the default runner need not install it.
+ */
+function nullProviderModule(): typeof NullProviderModule {
+  try {
+    return require("@cdktf/provider-null") as typeof NullProviderModule;
+  } catch (error) {
+    throw new ConstructPropsError('runner "null_resource" needs @cdktf/provider-null: npm install @cdktf/provider-null (or use the default runner "terraform_data")', { cause: error });
+  }
+}
 
 /** The id of the child resource; cdktf leaves `Default` out of the logical id. */
 export const RESOURCE_ID = "Default";
@@ -56,6 +72,7 @@ export function createRunnerResource(scope: Construct, spec: RunnerResourceSpec)
   const config = { provisioners, dependsOn: spec.dependsOn.length > 0 ? [...spec.dependsOn] : undefined };
   let resource: TerraformResource;
   if (spec.runner === "null_resource") {
+    const { resource: nullResource } = nullProviderModule();
     ensureNullProvider(scope);
     resource = new nullResource.Resource(scope, RESOURCE_ID, { ...config, triggers: { ...spec.triggers, ...spec.stored } });
   } else {
@@ -79,7 +96,7 @@ function ensureNullProvider(scope: Construct): void {
   const stack = TerraformStack.of(scope);
   const existing = nullProviders(stack);
   if (existing.length > 0) return;
-  new nullProvider.NullProvider(stack, NULL_PROVIDER_ID);
+  new (nullProviderModule().provider.NullProvider)(stack, NULL_PROVIDER_ID);
   stack.node.addValidation({
     validate: () => {
       const defaults = nullProviders(stack).filter((p) => p.alias === undefined);

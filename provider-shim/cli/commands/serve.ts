@@ -14,7 +14,6 @@ import {
   type LogLevel,
   type ServeOptions,
 } from "../../../proxy/serve-options.js";
-import { startServer } from "../../../proxy/server.js";
 import { KeysFileError } from "../../../proxy/tenancy/keys.js";
 
 interface ServeFlags {
@@ -109,6 +108,8 @@ export function registerServe(program: Command): void {
     .action(async (flags: ServeFlags) => {
       let server;
       try {
+        // The server (Express, pino, prom-client) loads only when it is started: the other commands stay fast.
+        const { startServer } = await import("../../../proxy/server.js");
         server = await startServer(toServeOptions(flags));
       } catch (error) {
         if (error instanceof KeysFileError || error instanceof ServeOptionsError || (error as Error).name === "DurationError") {
