@@ -11,7 +11,7 @@
  */
 import type { Logger } from "pino";
 import { looksLikeJob } from "../../api/job.js";
-import { JobsClient } from "../../client/client.js";
+import { upstreamClient } from "./upstream-client.js";
 import { HttpError, UnreachableError, isAuthError, isHttpError, isNotFoundError } from "../../client/errors.js";
 import { readEvents, STREAM_SILENT } from "../../client/event-reader.js";
 import type { FetchLike } from "../../client/options.js";
@@ -214,14 +214,7 @@ export class JobWatch {
 
   /** One upstream ETag long-poll; true when the job reached a terminal state. */
   private async pollOnce(credentials: Credential): Promise<boolean> {
-    const client = new JobsClient({
-      apiUrl: this.options.upstreamUrl,
-      token: credentials.token,
-      forgeVersion: credentials.forgeVersion,
-      fetch: this.deps.fetchFor("watch_poll"),
-      retry: { retries: 0 },
-      longPollS: this.options.longPollS,
-    });
+    const client = upstreamClient(this.options.upstreamUrl, credentials, this.deps.fetchFor("watch_poll"), { longPollS: this.options.longPollS });
     const cached = this.deps.cache.get(this.jobId);
     const result = await client.getJob(this.jobId, {
       ...(cached !== undefined ? { etag: cached.etag, waitS: this.options.longPollS } : {}),

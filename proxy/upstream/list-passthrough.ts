@@ -4,7 +4,8 @@
  * answers are relayed; its failures are a 503 with Retry-After.
  */
 import { Router } from "express";
-import { JobsClient, type ListJobsFilters } from "../../client/client.js";
+import type { ListJobsFilters } from "../../client/client.js";
+import { upstreamClient } from "./upstream-client.js";
 import type { FetchLike } from "../../client/options.js";
 import type { JobStatus } from "../../api/index.js";
 import { locals, queryParam, sendJson } from "../http/express-helpers.js";
@@ -26,13 +27,7 @@ export function createListPassthroughRouter(deps: { upstreamUrl: string; fetch: 
       ...(limit !== undefined ? { limit: Number(limit) } : {}),
       ...(cursor !== undefined ? { cursor } : {}),
     };
-    const client = new JobsClient({
-      apiUrl: deps.upstreamUrl,
-      token: caller.token,
-      forgeVersion: caller.forgeVersion,
-      fetch: deps.fetch,
-      retry: { retries: 0 },
-    });
+    const client = upstreamClient(deps.upstreamUrl, caller, deps.fetch);
     try {
       const page = await client.listJobsPage(filters);
       res.setHeader("Cache-Control", "private, no-cache");

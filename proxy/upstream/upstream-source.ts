@@ -7,7 +7,7 @@
  * its 401/403/404 is relayed; a failure is a 503 — never stale state shown as fresh.
  */
 import { isIdentifier } from "../../api/identifiers.js";
-import { JobsClient } from "../../client/client.js";
+import { upstreamClient } from "./upstream-client.js";
 import type { FetchLike } from "../../client/options.js";
 import { notFound } from "../http/api-error.js";
 import type { JobSource, JobView } from "../job-source.js";
@@ -91,14 +91,7 @@ export class UpstreamJobSource implements JobSource<Credential> {
 
   private async askUpstream(caller: Credential, jobId: string): Promise<CachedJob> {
     const cached = this.cache.get(jobId);
-    const client = new JobsClient({
-      apiUrl: this.upstreamUrl,
-      token: caller.token,
-      forgeVersion: caller.forgeVersion,
-      fetch: this.fetchFn,
-      retry: { retries: 0 },
-      requestTimeoutMs: ACCESS_CHECK_TIMEOUT_MS,
-    });
+    const client = upstreamClient(this.upstreamUrl, caller, this.fetchFn, { requestTimeoutMs: ACCESS_CHECK_TIMEOUT_MS });
     let result;
     try {
       result = await client.getJob(jobId, cached === undefined ? {} : { etag: cached.etag });
