@@ -3,7 +3,7 @@
  * printing its figures beside a baseline measured in the same run and their ratio, then
  * one summary table; results go to bench/results/<timestamp>.json (git-ignored).
  *
- * Names: 304, fanout, sse, waiter, store, proxy (default: all, in that order).
+ * Names: 304, fanout, sse, waiter, store, proxy, startup (default: all, in that order).
  * --quick: small sizes and short durations (for shared machines and development).
  * Overrides: --n=, --rounds=, --duration=, --connections=, --seconds=, --waiter=loop, …
  */
@@ -18,6 +18,7 @@ import { runStoreScale } from "./benchmarks/store-scale.js";
 import { runThroughput304 } from "./benchmarks/throughput-304.js";
 import { runWaiterCost } from "./benchmarks/waiter-cost.js";
 import { runProxyUpstream } from "./benchmarks/proxy-upstream.js";
+import { runCliStartup } from "./benchmarks/cli-startup.js";
 
 const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<BenchResult>> = {
   "304": runThroughput304,
@@ -26,6 +27,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<BenchResult>> = 
   waiter: runWaiterCost,
   store: runStoreScale,
   proxy: runProxyUpstream,
+  startup: runCliStartup,
 };
 
 const args = process.argv.slice(2);

@@ -74,6 +74,17 @@ async function startServerProcess(name: string, args: readonly string[]): Promis
   };
 }
 
+/** Clock ticks per second of /proc/<pid>/stat's CPU times (`getconf CLK_TCK`; 100 on Linux for x86 and arm). */
+const CLOCK_TICKS_PER_S = 100;
+
+/** CPU time a process has used, user + system, in seconds (Linux /proc/<pid>/stat fields 14 and 15). */
+export function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // The command name (field 2) may hold spaces; the fields after it start past its ")".
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+}
+
 /** Resident set size of a process, in bytes (Linux /proc). */
 export function rssOf(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");

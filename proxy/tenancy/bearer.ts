@@ -8,7 +8,12 @@ const TOKEN = /^[\x21-\x7e]+$/;
 
 export function bearerToken(authorization: string | undefined): string | undefined {
   if (authorization === undefined || authorization.length < 8) return undefined;
-  if (authorization.slice(0, 7).toLowerCase() !== "bearer ") return undefined;
-  const token = authorization.slice(7).trim();
-  return TOKEN.test(token) ? token : undefined;
+  // The usual spelling first: no lower-casing on the hot path.
+  if (!authorization.startsWith("Bearer ") && authorization.slice(0, 7).toLowerCase() !== "bearer ") return undefined;
+  let token = authorization.slice(7);
+  if (!TOKEN.test(token)) {
+    token = token.trim();
+    if (!TOKEN.test(token)) return undefined;
+  }
+  return token;
 }
