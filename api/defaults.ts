@@ -21,3 +21,17 @@ export const DEFAULT_MAX_JOBS = 100_000;
 export const DEFAULT_RETENTION_MS = 24 * 60 * 60 * 1000;
 /** The team of a demo operation's job when neither the key nor the body names one. */
 export const DEFAULT_TEAM = "team_default";
+/** The request head must arrive within this (`--headers-timeout`); 408 and the connection closed otherwise. */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+/** A body must arrive within this of its head (`--body-timeout`); 408 and the connection closed otherwise. */
+export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
+/** Long-polls and streams one key may hold at once (`--max-holds-per-key`); 429 beyond. */
+export const DEFAULT_MAX_HOLDS_PER_KEY = 1_000;
+/** Unsent SSE bytes of one stream before its consumer counts as stalled and is dropped (`--stream-buffer`). */
+export const DEFAULT_STREAM_BUFFER_BYTES = 1024 * 1024;
+/** Unsent SSE bytes of all streams together (`--stream-buffer-total`); past it the most-behind streams are ended. */
+export const DEFAULT_STREAM_BUFFER_TOTAL_BYTES = 256 * 1024 * 1024;
+/** Jobs one account may hold (`--max-account-jobs`): its own oldest finished jobs make room, else 429. */
+export const DEFAULT_MAX_ACCOUNT_JOBS = 10_000;
+/** `Idempotency-Key`s kept per account (`--max-idempotency-keys`), each at least 24 h unless the bound forces it out. */
+export const DEFAULT_MAX_IDEMPOTENCY_KEYS = 10_000;

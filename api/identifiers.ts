@@ -38,3 +38,6 @@ export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 export function isIdempotencyKey(value: unknown): value is string {
   return typeof value === "string" && IDEMPOTENCY_KEY_PATTERN.test(value);
 }
+
+/** A bearer token as it may travel in `Authorization: Bearer <token>`: visible ASCII, no spaces or control characters. */
+export const BEARER_TOKEN_PATTERN = /^[\x21-\x7e]+$/;

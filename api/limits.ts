@@ -12,3 +12,7 @@ export const MAX_ERROR_MESSAGE_CHARS = 4096;
 export const MAX_OPERATION_DURATION_MS = 3_600_000;
 /** Longest `Prefer: wait=N` the server may be configured to honour (`--max-wait`). */
 export const MAX_WAIT_CAP_S = 3600;
+/** Largest request head (request line and headers): 431 `headers_too_large` beyond. */
+export const MAX_HEADER_BYTES = 16 * 1024;
+/** Deepest JSON body: `{ "a": 1 }` is 1 level; 400 `invalid_request` naming the field beyond. */
+export const MAX_JSON_DEPTH = 32;

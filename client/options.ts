@@ -4,6 +4,7 @@
  * defaults into `NormalizedClientOptions`, naming the option in any complaint.
  */
 import { DEFAULT_API_URL } from "../api/defaults.js";
+import { BEARER_TOKEN_PATTERN } from "../api/identifiers.js";
 import { FORGE_VERSION_PATTERN, LATEST_VERSION } from "../api/versions.js";
 import { ConfigError } from "./errors.js";
 
@@ -100,7 +101,8 @@ export function normalizeClientOptions(options: JobsClientOptions): NormalizedCl
   if (typeof options.token !== "string" || options.token.trim() === "") {
     throw new ConfigError("token is required: the API's bearer token (JOBGATE_TOKEN)");
   }
-  if (/[\s\r\n]/.test(options.token.trim())) throw new ConfigError("token must not contain whitespace");
+  // A space or control character could not travel in a header: a usage error, not a network failure to retry.
+  if (!BEARER_TOKEN_PATTERN.test(options.token.trim())) throw new ConfigError("token must be visible ASCII characters, without spaces or control characters");
   const forgeVersion = text("forgeVersion", options.forgeVersion, LATEST_VERSION);
   if (!FORGE_VERSION_PATTERN.test(forgeVersion)) {
     throw new ConfigError(`forgeVersion must be a date such as ${LATEST_VERSION}, got ${JSON.stringify(forgeVersion)}`);

@@ -48,5 +48,7 @@ export interface JobSource<Caller> {
 /** A mode's read side: who the caller is (401/403 at the edge), and where its jobs come from. */
 export interface ReadSide<Caller> {
   authenticate(credentials: RequestCredentials): Caller;
+  /** What the caller's holds are counted under (`--max-holds-per-key`): its key. */
+  holdKey(caller: Caller): unknown;
   readonly source: JobSource<Caller>;
 }

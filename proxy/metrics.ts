@@ -13,6 +13,7 @@ export class ServerMetrics {
   /** SSE streams open right now. */
   openStreams = 0;
   private readonly requestCounts = new Map<string, Map<number, number>>();
+  private readonly limitHits: Counter<"limit">;
 
   /** Counts for the jobs gauge (the store's, or proxy mode's cache), set by the mode. */
   private jobsByStatus: () => Promise<Readonly<Record<JobStatus, number>>> = async () => ({ queued: 0, running: 0, succeeded: 0, failed: 0 });
@@ -33,6 +34,12 @@ export class ServerMetrics {
         }
       },
     });
+    this.limitHits = new Counter({
+      name: "jobgate_limit_hits_total",
+      help: "Times a limit refused or ended something, by limit (named after its serve flag).",
+      labelNames: ["limit"] as const,
+      registers: [this.registry],
+    });
     sampledGauge(this.registry, "jobgate_long_polls_held", "Long-poll requests currently held open.", () => this.heldLongPolls);
     sampledGauge(this.registry, "jobgate_streams_open", "SSE streams currently open.", () => this.openStreams);
     new Gauge({
@@ -48,6 +55,11 @@ export class ServerMetrics {
 
   countJobsWith(jobsByStatus: () => Promise<Readonly<Record<JobStatus, number>>>): void {
     this.jobsByStatus = jobsByStatus;
+  }
+
+  /** A limit bit (`limit` is its flag's name without dashes, e.g. `max_holds_per_key`). */
+  countLimit(limit: string): void {
+    this.limitHits.inc({ limit });
   }
 
   countRequest(route: string, status: number): void {

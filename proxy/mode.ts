@@ -1,9 +1,11 @@
 import type { Logger } from "pino";
 import type { JobStatus } from "../api/job.js";
 import type { ModeRoutes } from "./http/app.js";
-import type { RequestLog } from "./http/request-context.js";
-import type { Lifecycle } from "./lifecycle.js";
-import type { ServerMetrics } from "./metrics.js";
+import { HoldQuota } from "./http/hold-quota.js";
+import { RequestLog } from "./http/request-context.js";
+import { StreamBudget } from "./http/stream-budget.js";
+import { Lifecycle } from "./lifecycle.js";
+import { ServerMetrics } from "./metrics.js";
 import type { GetJobHandler } from "./routes/get-job.js";
 import type { NormalizedServeOptions } from "./serve-options.js";
 import type { JobStore } from "./store/types.js";
@@ -28,4 +30,22 @@ export interface ModeDeps {
   readonly lifecycle: Lifecycle;
   readonly logger: Logger;
   readonly requests: RequestLog;
+  /** `--max-holds-per-key`, shared by long-polls and streams. */
+  readonly holds: HoldQuota;
+  /** `--stream-buffer` and `--stream-buffer-total`. */
+  readonly streams: StreamBudget;
+}
+
+/** A mode's collaborators for `options`, fresh: what the server builds, and what tests of a mode use. */
+export function createModeDeps(options: NormalizedServeOptions, logger: Logger): ModeDeps {
+  const metrics = new ServerMetrics();
+  return {
+    options,
+    metrics,
+    lifecycle: new Lifecycle(),
+    logger,
+    requests: new RequestLog(metrics, logger),
+    holds: new HoldQuota(options.maxHoldsPerKey, metrics),
+    streams: new StreamBudget(options.streamBufferBytes, options.streamBufferTotalBytes, metrics),
+  };
 }

@@ -1,10 +1,17 @@
 import {
+  DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_HEADERS_TIMEOUT_MS,
   DEFAULT_HOST,
+  DEFAULT_MAX_ACCOUNT_JOBS,
+  DEFAULT_MAX_HOLDS_PER_KEY,
+  DEFAULT_MAX_IDEMPOTENCY_KEYS,
   DEFAULT_MAX_JOBS,
   DEFAULT_MAX_WAIT_S,
   DEFAULT_POLL_HINT_S,
   DEFAULT_PORT,
   DEFAULT_RETENTION_MS,
+  DEFAULT_STREAM_BUFFER_BYTES,
+  DEFAULT_STREAM_BUFFER_TOTAL_BYTES,
   HEARTBEAT_MS,
 } from "../api/defaults.js";
 import { MAX_WAIT_CAP_S } from "../api/limits.js";
@@ -15,8 +22,6 @@ export const MEMORY_STORE = "memory";
 /** Defaults of the server's own knobs, with their units in the name (the spec's are in api/defaults.ts). */
 export const DEFAULT_OPERATION_DURATION_MS = 5_000;
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
-/** A stream whose unsent bytes pass this is a stalled consumer and is dropped. */
-export const DEFAULT_STREAM_BUFFER_BYTES = 1024 * 1024;
 
 /** Proxy mode: how long the upstream's "yes" to a token for a job is trusted. */
 export const DEFAULT_ACCESS_TTL_MS = 15_000;
@@ -57,6 +62,18 @@ export interface ServeOptions {
   readonly shutdownGraceMs?: number;
   /** Unsent bytes after which a stream consumer counts as stalled and is dropped. @default 1 MiB */
   readonly streamBufferBytes?: number;
+  /** Unsent SSE bytes of all streams together; past it the most-behind streams are ended. @default 256 MiB */
+  readonly streamBufferTotalBytes?: number;
+  /** Long-polls and streams one key may hold at once (429 beyond). @default 1_000 */
+  readonly maxHoldsPerKey?: number;
+  /** Jobs one account may hold; its oldest finished ones make room, else 429. @default 10_000 */
+  readonly maxAccountJobs?: number;
+  /** `Idempotency-Key`s kept per account. @default 10_000 */
+  readonly maxIdempotencyKeys?: number;
+  /** How long a request's head may take to arrive, in ms (408 beyond). @default 10_000 */
+  readonly headersTimeoutMs?: number;
+  /** How long a body may take to arrive after its head, in ms (408 beyond). @default 30_000 */
+  readonly bodyTimeoutMs?: number;
   /** pino log level; per-request lines at `debug`. @default "info" */
   readonly logLevel?: LogLevel;
   /** Proxy mode: the upstream jobs API's base URL (no keys file then). @default none (standalone) */
@@ -113,7 +130,13 @@ export function normalizeServeOptions(options: ServeOptions): NormalizedServeOpt
     pollHintS: integer("--poll-hint", options.pollHintS ?? DEFAULT_POLL_HINT_S, 1, 3600),
     operationDurationMs: integer("--operation-duration", options.operationDurationMs ?? DEFAULT_OPERATION_DURATION_MS, 0, 86_400_000),
     shutdownGraceMs: integer("--shutdown-grace", options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS, 0, 600_000),
-    streamBufferBytes: integer("streamBufferBytes", options.streamBufferBytes ?? DEFAULT_STREAM_BUFFER_BYTES, 1024),
+    streamBufferBytes: integer("--stream-buffer", options.streamBufferBytes ?? DEFAULT_STREAM_BUFFER_BYTES, 1024),
+    streamBufferTotalBytes: integer("--stream-buffer-total", options.streamBufferTotalBytes ?? DEFAULT_STREAM_BUFFER_TOTAL_BYTES, 1024),
+    maxHoldsPerKey: integer("--max-holds-per-key", options.maxHoldsPerKey ?? DEFAULT_MAX_HOLDS_PER_KEY, 1),
+    maxAccountJobs: integer("--max-account-jobs", options.maxAccountJobs ?? DEFAULT_MAX_ACCOUNT_JOBS, 1),
+    maxIdempotencyKeys: integer("--max-idempotency-keys", options.maxIdempotencyKeys ?? DEFAULT_MAX_IDEMPOTENCY_KEYS, 1),
+    headersTimeoutMs: integer("--headers-timeout", options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS, 100, 600_000),
+    bodyTimeoutMs: integer("--body-timeout", options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS, 100, 600_000),
     logLevel,
     upstream,
     accessTtlMs: integer("--access-ttl", options.accessTtlMs ?? DEFAULT_ACCESS_TTL_MS, 0, 3_600_000),

@@ -6,12 +6,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
+import { ERROR_STATUS } from "../api/error-codes.js";
+import { MAX_HEADER_BYTES } from "../api/limits.js";
 import { createApp } from "./http/app.js";
-import { RequestLog } from "./http/request-context.js";
-import { Lifecycle } from "./lifecycle.js";
+import { answerClientError, clientErrorAnswer } from "./http/client-errors.js";
 import { createLogger } from "./logger.js";
-import { ServerMetrics } from "./metrics.js";
-import type { ModeDeps, ServeMode } from "./mode.js";
+import type { ServerMetrics } from "./metrics.js";
+import { createModeDeps, type ServeMode } from "./mode.js";
 import { normalizeServeOptions, type NormalizedServeOptions, type ServeOptions } from "./serve-options.js";
 import { createStandaloneMode } from "./standalone/standalone-mode.js";
 import { openStore } from "./store/open-store.js";
@@ -43,13 +44,14 @@ export interface ServerDeps {
 const JOB_PATH_PREFIX = "/v1/jobs/";
 /** How often shutdown closes connections that have gone idle. */
 const IDLE_SWEEP_MS = 25;
+/** How often Node checks the head and body timeouts. */
+const TIMEOUT_CHECK_MS = 1_000;
 
 export async function startServer(serveOptions: ServeOptions, deps: ServerDeps = {}): Promise<JobgateServer> {
   const options = normalizeServeOptions({ ...serveOptions, keysFile: serveOptions.keysFile ?? (deps.keys ? "(given)" : undefined) });
   const logger = deps.logger ?? createLogger(options.logLevel);
-  const lifecycle = new Lifecycle();
-  const metrics = new ServerMetrics();
-  const modeDeps: ModeDeps = { options, metrics, lifecycle, logger, requests: new RequestLog(metrics, logger) };
+  const modeDeps = createModeDeps(options, logger);
+  const { metrics, lifecycle } = modeDeps;
   const mode: ServeMode =
     options.upstream === undefined
       ? createStandaloneMode({
@@ -63,13 +65,25 @@ export async function startServer(serveOptions: ServeOptions, deps: ServerDeps =
   const { getJob } = mode;
   const app = createApp({ ...modeDeps, checkHealth: () => mode.checkHealth() }, mode);
 
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const server = createServer(
+    {
+      maxHeaderSize: MAX_HEADER_BYTES,
+      headersTimeout: options.headersTimeoutMs,
+      // Node counts a request's time from its first byte: the head's time, then the body's.
+      requestTimeout: options.headersTimeoutMs + options.bodyTimeoutMs,
+      // How often Node looks for requests past those timeouts (its default, 30 s, would let a slow client hold on far longer).
+      connectionsCheckingInterval: TIMEOUT_CHECK_MS,
+    },
+    (req: IncomingMessage, res: ServerResponse) => {
     const route = matchGetJob(req);
     if (route === undefined) return void app(req, res);
     getJob(req, res, route.jobId, route.wait);
-  });
-  server.on("clientError", (_error, socket) => {
-    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    },
+  );
+  server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+    const answer = clientErrorAnswer(error, { headersMs: options.headersTimeoutMs, bodyMs: options.bodyTimeoutMs });
+    if (answer !== undefined) metrics.countRequest(`refused: ${answer.code}`, ERROR_STATUS[answer.code]);
+    answerClientError(socket, answer);
   });
 
   try {

@@ -8,7 +8,6 @@
  *   JSON 404; no response is HTML or carries a stack trace.
  */
 import express, { type ErrorRequestHandler, type RequestHandler, type Router } from "express";
-import { MAX_BODY_BYTES } from "../../api/limits.js";
 import type { Lifecycle } from "../lifecycle.js";
 import type { ServerMetrics } from "../metrics.js";
 import { createHealthRouter } from "../routes/health.js";
@@ -45,9 +44,10 @@ export function createApp(deps: AppDeps, mode: ModeRoutes): express.Express {
   const app = express();
   app.set("x-powered-by", false);
   app.set("etag", false);
+  // `/V1/JOBS/x` names no route (it would otherwise match one and contradict itself in a 405).
+  app.set("case sensitive routing", true);
 
   app.use(requestContext(deps.requests));
-  app.use(express.json({ limit: MAX_BODY_BYTES, type: ["application/json", "application/*+json"] }));
   app.use(createHealthRouter(deps));
   app.use(createOpenApiRouter());
   for (const router of mode.routers) app.use(router);

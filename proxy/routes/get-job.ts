@@ -20,6 +20,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ifNoneMatchMatches } from "../../api/etag.js";
 import { ApiError } from "../http/api-error.js";
+import type { HoldQuota } from "../http/hold-quota.js";
 import { requestedWaitSeconds } from "../http/prefer.js";
 import { openRequest, type RequestContext, type RequestLog } from "../http/request-context.js";
 import type { JobView, ReadSide } from "../job-source.js";
@@ -38,6 +39,7 @@ export function pollHintSeconds(baseS: number, activeWaiters: number): number {
 
 export interface GetJobDeps<Caller> {
   readonly read: ReadSide<Caller>;
+  readonly holds: HoldQuota;
   readonly options: { readonly maxWaitS: number; readonly pollHintS: number };
   readonly metrics: ServerMetrics;
   readonly lifecycle: Lifecycle;
@@ -61,7 +63,7 @@ interface Exchange<Caller> extends Answer {
 }
 
 export function createGetJobHandler<Caller>(deps: GetJobDeps<Caller>): GetJobHandler {
-  const { read, options, metrics, lifecycle, requests } = deps;
+  const { read, options, metrics, lifecycle, requests, holds } = deps;
   const { source } = read;
 
   const record = (ex: Answer, status: number): void => requests.record(ex.ctx, ex.req.method, GET_JOB_ROUTE, status);
@@ -106,6 +108,12 @@ export function createGetJobHandler<Caller>(deps: GetJobDeps<Caller>): GetJobHan
 
   /** Holds until a change (200), the wait's end (304), the client leaving, or shutdown. */
   const hold = async (ex: Exchange<Caller>, view: JobView, waitS: number): Promise<void> => {
+    let releaseQuota: () => void;
+    try {
+      releaseQuota = holds.take(read.holdKey(ex.caller));
+    } catch (error) {
+      return fail(ex, error);
+    }
     const applied = ["Preference-Applied", `wait=${waitS}`];
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(WAIT_ELAPSED), waitS * 1000);
@@ -122,6 +130,7 @@ export function createGetJobHandler<Caller>(deps: GetJobDeps<Caller>): GetJobHan
     } finally {
       metrics.heldLongPolls--;
       release();
+      releaseQuota();
       clearTimeout(timer);
       ex.res.off("close", onClose);
     }

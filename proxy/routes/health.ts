@@ -7,14 +7,15 @@
  * GET /metrics — Prometheus text: requests by route and status, held long-polls,
  *   open streams, jobs by status, process metrics.
  */
-import { Router } from "express";
+import type { Router } from "express";
+import { createRouter } from "../http/router.js";
 import { ApiError } from "../http/api-error.js";
 import { sendJson } from "../http/express-helpers.js";
 import type { Lifecycle } from "../lifecycle.js";
 import type { ServerMetrics } from "../metrics.js";
 
 export function createHealthRouter(deps: { metrics: ServerMetrics; lifecycle: Lifecycle; checkHealth: () => Promise<void> }): Router {
-  const router = Router();
+  const router = createRouter();
   router.get("/healthz", async (_req, res) => {
     if (deps.lifecycle.isDraining) throw new ApiError("unavailable", "shutting down", { "Retry-After": "1" });
     await deps.checkHealth(); // a StoreUnavailableError is a 503 saying why

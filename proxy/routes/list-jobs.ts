@@ -11,7 +11,8 @@
  * - a cursor not issued by this server, or issued for other filters or another
  *   account, is `400 invalid_cursor`.
  */
-import { Router } from "express";
+import type { Router } from "express";
+import { createRouter } from "../http/router.js";
 import { isJobStatus, JOB_STATUSES } from "../../api/job.js";
 import { RESOURCE_TYPE_PATTERN } from "../../api/identifiers.js";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../../api/limits.js";
@@ -26,7 +27,7 @@ const LIMIT = /^\d{1,3}$/;
 
 export function createListJobsRouter(deps: { store: JobStore; keys: KeyRing; cursors: CursorCodec }): Router {
   const { store, keys, cursors } = deps;
-  const router = Router();
+  const router = createRouter();
 
   router.get("/v1/jobs", requireScope(keys, "jobs:read"), async (req, res) => {
     const status = queryParam(req, "status");

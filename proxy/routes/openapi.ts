@@ -10,7 +10,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Router } from "express";
+import type { Router } from "express";
+import { createRouter } from "../http/router.js";
 import { parse } from "yaml";
 
 /** The document's path inside the package. */
@@ -31,7 +32,7 @@ export function loadOpenApiDocument(root: string = packageRoot()): Record<string
 
 export function createOpenApiRouter(): Router {
   let body: string | undefined;
-  const router = Router();
+  const router = createRouter();
   router.get("/openapi.json", (_req, res) => {
     // A failure to read it is an internal error, answered by the app's error handler.
     body ??= JSON.stringify(loadOpenApiDocument());

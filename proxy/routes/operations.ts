@@ -15,13 +15,15 @@
  * operation's own parameters: accepted, not interpreted.
  */
 import { createHash } from "node:crypto";
-import { Router, type Request, type Response } from "express";
+import type { Request, Response, Router } from "express";
+import { createRouter } from "../http/router.js";
 import { DEFAULT_TEAM } from "../../api/defaults.js";
 import { isIdempotencyKey, isIdentifier } from "../../api/identifiers.js";
 import { MAX_OPERATION_DURATION_MS } from "../../api/limits.js";
 import type { Scope } from "../../api/scopes.js";
 import { ApiError, invalidRequest } from "../http/api-error.js";
 import { locals, requireScope, sendJson } from "../http/express-helpers.js";
+import { jsonBody } from "../http/json-body.js";
 import type { DemoRunner } from "../standalone/demo-runner.js";
 import { insertJob } from "../standalone/insert-job.js";
 import { toJob } from "../standalone/job-json.js";
@@ -58,11 +60,11 @@ const BUILD: OperationKind = {
 };
 
 export function createOperationsRouter(deps: { store: JobStore; keys: KeyRing; runner: DemoRunner; defaultDurationMs: number }): Router {
-  const router = Router();
+  const router = createRouter();
   const operate = (kind: OperationKind) => async (req: Request, res: Response) => startOperation(deps, kind, req, res);
-  router.post("/v1/sites/:site_id/deploys", requireScope(deps.keys, DEPLOY.scope), operate(DEPLOY));
-  router.post("/v1/sites/:site_id/environments/:env_id/deploys", requireScope(deps.keys, DEPLOY.scope), operate(DEPLOY));
-  router.post("/v1/sites/:site_id/builds", requireScope(deps.keys, BUILD.scope), operate(BUILD));
+  router.post("/v1/sites/:site_id/deploys", requireScope(deps.keys, DEPLOY.scope), jsonBody, operate(DEPLOY));
+  router.post("/v1/sites/:site_id/environments/:env_id/deploys", requireScope(deps.keys, DEPLOY.scope), jsonBody, operate(DEPLOY));
+  router.post("/v1/sites/:site_id/builds", requireScope(deps.keys, BUILD.scope), jsonBody, operate(BUILD));
   return router;
 }
 

@@ -10,10 +10,12 @@
  *   → 200 with the new envelope; the rules are in job-rules.ts (400 shape, 409 state).
  *   A no-op keeps the version; every accepted change wakes every waiter on the job.
  */
-import { Router } from "express";
+import type { Router } from "express";
+import { createRouter } from "../http/router.js";
 import { isIdentifier, isJobId, JOB_TYPE_PATTERN, RESOURCE_TYPE_PATTERN } from "../../api/identifiers.js";
 import { ApiError, invalidRequest, notFound } from "../http/api-error.js";
 import { locals, requireScope, sendJson } from "../http/express-helpers.js";
+import { jsonBody } from "../http/json-body.js";
 import { insertJob } from "../standalone/insert-job.js";
 import { toJob } from "../standalone/job-json.js";
 import { applyPatch, isPlainObject, parsePatch, rejectUnknownFields } from "../standalone/job-rules.js";
@@ -27,9 +29,9 @@ const RESOURCE_FIELDS = new Set(["type", "site_id", "env_id"]);
 
 export function createPublishRouter(deps: { store: JobStore; keys: KeyRing }): Router {
   const { store, keys } = deps;
-  const router = Router();
+  const router = createRouter();
 
-  router.post("/internal/v1/jobs", requireScope(keys, "jobs:publish"), async (req, res) => {
+  router.post("/internal/v1/jobs", requireScope(keys, "jobs:publish"), jsonBody, async (req, res) => {
     const { principal } = locals(res);
     const fresh = parsePublish(req.body, principal);
     if (!pinsAllow(principal, fresh.teamId, fresh.resource.site_id)) {
@@ -41,7 +43,7 @@ export function createPublishRouter(deps: { store: JobStore; keys: KeyRing }): R
     sendJson(res, created ? 201 : 200, { data: toJob(job) });
   });
 
-  router.patch("/internal/v1/jobs/:jobID", requireScope(keys, "jobs:publish"), async (req, res) => {
+  router.patch("/internal/v1/jobs/:jobID", requireScope(keys, "jobs:publish"), jsonBody, async (req, res) => {
     const jobId = req.params.jobID as string;
     const patch = parsePatch(req.body);
     const { principal } = locals(res);

@@ -13,11 +13,14 @@
  *   or — for a consumer that stops reading — once its unsent bytes pass a bound;
  * - never compressed: `Cache-Control: no-cache, no-transform`, `X-Accel-Buffering: no`.
  */
-import { Router, type Response } from "express";
+import type { Router } from "express";
+import { createRouter } from "../http/router.js";
 import type { Logger } from "pino";
 import { SSE_RETRY_MS } from "../../api/defaults.js";
 import { ApiError } from "../http/api-error.js";
 import { locals, queryParam } from "../http/express-helpers.js";
+import type { HoldQuota } from "../http/hold-quota.js";
+import type { StreamBudget } from "../http/stream-budget.js";
 import type { JobView, ReadSide } from "../job-source.js";
 import type { Lifecycle } from "../lifecycle.js";
 import type { ServerMetrics } from "../metrics.js";
@@ -26,20 +29,23 @@ const HEARTBEAT = Buffer.from(": heartbeat\n\n");
 
 export function createStreamJobRouter<Caller>(deps: {
   read: ReadSide<Caller>;
-  options: { readonly heartbeatMs: number; readonly streamBufferBytes: number };
+  options: { readonly heartbeatMs: number };
   metrics: ServerMetrics;
   lifecycle: Lifecycle;
   logger: Logger;
+  holds: HoldQuota;
+  streams: StreamBudget;
 }): Router {
-  const { read, options, metrics, lifecycle, logger } = deps;
+  const { read, options, metrics, lifecycle, logger, holds, streams } = deps;
   const { source } = read;
-  const router = Router();
+  const router = createRouter();
 
   router.get("/v1/jobs/:jobID/stream", async (req, res) => {
     const caller = read.authenticate({ authorization: req.headers.authorization, forgeVersion: locals(res).ctx.version });
     const jobId = req.params.jobID;
     const lastEventId = req.get("Last-Event-ID") ?? queryParam(req, "last_event_id");
     const first = await source.read(caller, jobId);
+    const releaseQuota = req.method === "HEAD" ? () => {} : holds.take(read.holdKey(caller));
 
     res.writeHead(200, {
       "Content-Type": "text/event-stream; charset=utf-8",
@@ -65,6 +71,8 @@ export function createStreamJobRouter<Caller>(deps: {
         metrics.openStreams--;
         clearInterval(heartbeat);
         release();
+        releaseBudget();
+        releaseQuota();
         res.off("close", onClose);
         if (!res.destroyed) res.end();
         resolve();
@@ -74,14 +82,15 @@ export function createStreamJobRouter<Caller>(deps: {
       const deliver = (view: JobView): void => {
         if (view.version <= sent) return;
         sent = view.version;
-        send(res, event(view), options.streamBufferBytes, end);
+        streams.write(res, event(view));
         if (view.terminal) end();
       };
       res.once("close", onClose);
       const release = lifecycle.stream(end);
-      const heartbeat = setInterval(() => send(res, HEARTBEAT, options.streamBufferBytes, end), options.heartbeatMs);
+      const releaseBudget = streams.open(res, end);
+      const heartbeat = setInterval(() => streams.write(res, HEARTBEAT), options.heartbeatMs);
       metrics.openStreams++;
-      if (lastEventId?.trim() !== String(first.version)) send(res, event(first), options.streamBufferBytes, end);
+      if (lastEventId?.trim() !== String(first.version)) streams.write(res, event(first));
       // Gone while the source was read, finished already, or the server is draining.
       if (res.destroyed || first.terminal || lifecycle.isDraining) return end();
       unsubscribe = source.subscribe(caller, jobId, first.version, deliver, end);
@@ -101,15 +110,4 @@ function event(view: JobView): Buffer {
     events.set(view, bytes);
   }
   return bytes;
-}
-
-/** Writes unless the consumer has stalled past the bound, in which case it is dropped. */
-function send(res: Response, chunk: string | Buffer, bufferBound: number, end: () => void): void {
-  if (res.destroyed) return end();
-  if (res.writableLength > bufferBound) {
-    res.destroy();
-    end();
-    return;
-  }
-  res.write(chunk);
 }

@@ -24,6 +24,8 @@ export function viewOf(job: StoredJob): JobView {
 export function standaloneReadSide(keys: KeyRing, store: JobStore): ReadSide<Principal> {
   return {
     authenticate: (credentials: RequestCredentials) => authorize(keys, credentials.authorization, "jobs:read"),
+    // One principal per key in the keys file.
+    holdKey: (principal) => principal,
     source: new StandaloneJobSource(store),
   };
 }

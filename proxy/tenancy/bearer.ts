@@ -4,16 +4,16 @@
  * white space or a control character can match no key, so it is refused here, once,
  * for both modes — it never reaches a hash, a log or an upstream request.
  */
-const TOKEN = /^[\x21-\x7e]+$/;
+import { BEARER_TOKEN_PATTERN } from "../../api/identifiers.js";
 
 export function bearerToken(authorization: string | undefined): string | undefined {
   if (authorization === undefined || authorization.length < 8) return undefined;
   // The usual spelling first: no lower-casing on the hot path.
   if (!authorization.startsWith("Bearer ") && authorization.slice(0, 7).toLowerCase() !== "bearer ") return undefined;
   let token = authorization.slice(7);
-  if (!TOKEN.test(token)) {
+  if (!BEARER_TOKEN_PATTERN.test(token)) {
     token = token.trim();
-    if (!TOKEN.test(token)) return undefined;
+    if (!BEARER_TOKEN_PATTERN.test(token)) return undefined;
   }
   return token;
 }

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { isIdentifier } from "../../api/identifiers.js";
+import { BEARER_TOKEN_PATTERN, isIdentifier } from "../../api/identifiers.js";
 import { isScope, SCOPES, type Scope } from "../../api/scopes.js";
 import { bearerToken } from "./bearer.js";
 import type { VisibilityScope } from "./visibility.js";
@@ -108,6 +108,8 @@ function parseEntry(raw: unknown, fail: (message: string) => never): KeyEntry {
     if (typeof entry.token !== "string" || entry.token.length < 8) fail(`"token" must be a string of at least 8 characters`);
     // A bearer token never contains white space; one that did could never match.
     if (/\s/.test(entry.token)) fail(`"token" must not contain spaces or line breaks`);
+    // Nor any other character that cannot travel in a header.
+    if (!BEARER_TOKEN_PATTERN.test(entry.token)) fail(`"token" must be visible ASCII characters (no control characters)`);
     digest = sha256Hex(entry.token);
   } else {
     if (typeof entry.token_sha256 !== "string" || !HEX_64.test(entry.token_sha256)) fail(`"token_sha256" must be 64 lowercase hex characters`);

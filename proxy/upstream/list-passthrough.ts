@@ -3,7 +3,8 @@
  * page (spec §7: lists are never cached or shared across tokens). The upstream's 4xx
  * answers are relayed; its failures are a 503 with Retry-After.
  */
-import { Router } from "express";
+import type { Router } from "express";
+import { createRouter } from "../http/router.js";
 import type { ListJobsFilters } from "../../client/client.js";
 import { upstreamClient } from "./upstream-client.js";
 import type { FetchLike } from "../../client/options.js";
@@ -13,7 +14,7 @@ import { credentialOf } from "../tenancy/auth.js";
 import { relayUpstreamError } from "./upstream-errors.js";
 
 export function createListPassthroughRouter(deps: { upstreamUrl: string; fetch: FetchLike }): Router {
-  const router = Router();
+  const router = createRouter();
   router.get("/v1/jobs", async (req, res) => {
     const caller = credentialOf({ authorization: req.headers.authorization, forgeVersion: locals(res).ctx.version });
     // Values go up as given (a bad limit as "NaN"): the upstream validates and names them.

@@ -39,6 +39,7 @@ export function createProxyMode(deps: ModeDeps & { upstream: string }): ServeMod
   );
   const read: ReadSide<Credential> = {
     authenticate: credentialOf,
+    holdKey: (credential) => credential.tokenHash,
     source: new UpstreamJobSource(
       upstream,
       cache,
