@@ -13,6 +13,7 @@ import {
   isTimeoutError,
   isUnreachableError,
 } from "../../client/errors.js";
+import { printable } from "./printable.js";
 
 export const EXIT = {
   succeeded: 0,
@@ -42,10 +43,10 @@ export function exitCodeOf(error: unknown): ExitCode {
 
 /** The one line written to stderr for `error` (never the token: the client leaves it out). */
 export function errorLine(error: unknown): string {
-  if (isJobFailedError(error)) return `jobgate: job ${error.job.id} failed: ${error.jobError.code}: ${error.jobError.message}`;
-  if (isJobgateError(error) || isDurationError(error)) return `jobgate: ${(error as Error).message}`;
+  if (isJobFailedError(error)) return `jobgate: job ${error.job.id} failed: ${printable(error.jobError.code)}: ${printable(error.jobError.message)}`;
+  if (isJobgateError(error) || isDurationError(error)) return `jobgate: ${printable((error as Error).message)}`;
   const message = error instanceof Error || (typeof error === "object" && error !== null && "message" in error) ? String((error as Error).message) : String(error);
-  return `jobgate: unexpected error: ${message}`;
+  return `jobgate: unexpected error: ${printable(message)}`;
 }
 
 function isDurationError(error: unknown): boolean {

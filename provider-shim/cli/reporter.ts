@@ -9,6 +9,7 @@ import { formatDuration } from "../../client/duration.js";
 import type { JobgateError } from "../../client/errors.js";
 import type { Job } from "../../api/index.js";
 import { renderStatusLine } from "./progress-bar.js";
+import { printable } from "./printable.js";
 
 /** How often a terminal's status line is redrawn while nothing changes. */
 const TICK_MS = 1_000;
@@ -51,17 +52,17 @@ export class Reporter {
   retrying(error: JobgateError, delayMs: number): void {
     const note = `retrying in ${formatDuration(Math.max(100, Math.round(delayMs / 100) * 100))}`;
     if (this.mode === "tty") {
-      this.#note = `(${note}: ${oneLine(error.message)})`;
+      this.#note = `(${note}: ${printable(error.message)})`;
       this.#draw();
     }
-    else if (this.mode === "plain") this.out.write(`jobgate: ${oneLine(error.message)}; ${note}\n`);
+    else if (this.mode === "plain") this.out.write(`jobgate: ${printable(error.message)}; ${note}\n`);
   }
 
   /** An informational line (e.g. a fallback from SSE to long-poll). */
   note(text: string): void {
     if (this.mode === "quiet") return;
     this.#clear();
-    this.out.write(`jobgate: ${oneLine(text)}\n`);
+    this.out.write(`jobgate: ${printable(text)}\n`);
     if (this.mode === "tty" && this.#last !== undefined) this.#draw();
   }
 
@@ -95,10 +96,6 @@ function resultNote(job: Job): string {
   return job.status === "succeeded" && job.result !== null ? ` ${JSON.stringify(job.result)}` : "";
 }
 
-/** Messages on one line, without control characters (they may quote a server). */
-function oneLine(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f]+/g, " ");
-}
 
 export function reporterMode(flags: { quiet?: boolean | undefined }, stream: { isTTY?: boolean } = process.stderr): ReporterMode {
   if (flags.quiet === true) return "quiet";

@@ -1,5 +1,6 @@
 /** Human-readable renderings of jobs for `jobs get` and `jobs list` (no --json). */
 import type { Job } from "../../api/index.js";
+import { printable } from "./printable.js";
 
 const COLUMNS: readonly [string, (job: Job) => string][] = [
   ["ID", (job) => job.id],
@@ -13,7 +14,7 @@ const COLUMNS: readonly [string, (job: Job) => string][] = [
 /** Space-aligned columns (no tabs, no colours: it may be piped). */
 export function formatTable(jobs: readonly Job[]): string {
   if (jobs.length === 0) return "no jobs\n";
-  const rows = [COLUMNS.map(([title]) => title), ...jobs.map((job) => COLUMNS.map(([, cell]) => clean(cell(job))))];
+  const rows = [COLUMNS.map(([title]) => title), ...jobs.map((job) => COLUMNS.map(([, cell]) => printable(cell(job))))];
   const widths = COLUMNS.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")).join("\n") + "\n";
 }
@@ -29,9 +30,6 @@ export function formatJob(job: Job): string {
   ];
   if (job.result !== null) lines.push(["result", JSON.stringify(job.result)]);
   if (job.error !== null) lines.push(["error", `${job.error.code}: ${job.error.message}`]);
-  return lines.map(([key, value]) => `${key.padEnd(10)}  ${clean(value)}`).join("\n") + "\n";
+  return lines.map(([key, value]) => `${key.padEnd(10)}  ${printable(value)}`).join("\n") + "\n";
 }
 
-function clean(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f]+/g, " ");
-}

@@ -13,39 +13,25 @@
  */
 import type { Router } from "express";
 import { createRouter } from "../http/router.js";
-import { isJobStatus, JOB_STATUSES } from "../../api/job.js";
-import { RESOURCE_TYPE_PATTERN } from "../../api/identifiers.js";
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../../api/limits.js";
-import { invalidRequest } from "../http/api-error.js";
-import { locals, queryParam, requireScope, sendJson } from "../http/express-helpers.js";
+import { DEFAULT_PAGE_SIZE } from "../../api/limits.js";
+import { locals, requireScope, sendJson } from "../http/express-helpers.js";
 import type { CursorCodec } from "../standalone/cursor.js";
 import { toJob } from "../standalone/job-json.js";
 import type { JobStore } from "../store/types.js";
 import type { KeyRing } from "../tenancy/keys.js";
-
-const LIMIT = /^\d{1,3}$/;
+import { parseListQuery } from "./list-query.js";
 
 export function createListJobsRouter(deps: { store: JobStore; keys: KeyRing; cursors: CursorCodec }): Router {
   const { store, keys, cursors } = deps;
   const router = createRouter();
 
   router.get("/v1/jobs", requireScope(keys, "jobs:read"), async (req, res) => {
-    const status = queryParam(req, "status");
-    if (status !== undefined && !isJobStatus(status)) {
-      throw invalidRequest(`status must be one of ${JOB_STATUSES.join(", ")}`);
-    }
-    const resourceType = queryParam(req, "resource_type");
-    if (resourceType !== undefined && !RESOURCE_TYPE_PATTERN.test(resourceType)) {
-      throw invalidRequest("resource_type must be a lowercase identifier such as deployment, build, environment or site");
-    }
-    const limitText = queryParam(req, "limit");
-    const limit = limitText === undefined ? DEFAULT_PAGE_SIZE : LIMIT.test(limitText) ? Number(limitText) : NaN;
-    if (!(limit >= 1 && limit <= MAX_PAGE_SIZE)) throw invalidRequest(`limit must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
-
+    const query = parseListQuery(req);
+    const { status, resourceType, cursor } = query;
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const { principal } = locals(res);
     // A cursor is valid only for the account and filters it was issued for.
     const scope = `${principal.account}\0${status ?? ""}\0${resourceType ?? ""}`;
-    const cursor = queryParam(req, "cursor");
     const after = cursor === undefined ? undefined : await cursors.decode(cursor, scope);
 
     const page = await store.list({

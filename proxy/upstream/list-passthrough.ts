@@ -6,10 +6,10 @@
 import type { Router } from "express";
 import { createRouter } from "../http/router.js";
 import type { ListJobsFilters } from "../../client/client.js";
+import { parseListQuery } from "../routes/list-query.js";
 import { upstreamClient } from "./upstream-client.js";
 import type { FetchLike } from "../../client/options.js";
-import type { JobStatus } from "../../api/index.js";
-import { locals, queryParam, sendJson } from "../http/express-helpers.js";
+import { locals, sendJson } from "../http/express-helpers.js";
 import { credentialOf } from "../tenancy/auth.js";
 import { relayUpstreamError } from "./upstream-errors.js";
 
@@ -17,15 +17,12 @@ export function createListPassthroughRouter(deps: { upstreamUrl: string; fetch: 
   const router = createRouter();
   router.get("/v1/jobs", async (req, res) => {
     const caller = credentialOf({ authorization: req.headers.authorization, forgeVersion: locals(res).ctx.version });
-    // Values go up as given (a bad limit as "NaN"): the upstream validates and names them.
-    const status = queryParam(req, "status") as JobStatus | undefined;
-    const resourceType = queryParam(req, "resource_type");
-    const limit = queryParam(req, "limit");
-    const cursor = queryParam(req, "cursor");
+    // Checked here as standalone mode checks them, so nothing malformed goes upstream; the cursor is the upstream's.
+    const { status, resourceType, limit, cursor } = parseListQuery(req);
     const filters: ListJobsFilters = {
       ...(status !== undefined ? { status } : {}),
       ...(resourceType !== undefined ? { resourceType } : {}),
-      ...(limit !== undefined ? { limit: Number(limit) } : {}),
+      ...(limit !== undefined ? { limit } : {}),
       ...(cursor !== undefined ? { cursor } : {}),
     };
     const client = upstreamClient(deps.upstreamUrl, caller, deps.fetch);
