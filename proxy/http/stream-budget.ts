@@ -1,5 +1,5 @@
 import type { ServerResponse } from "node:http";
-import type { ServerMetrics } from "../metrics.js";
+import { sampledGauge, type ServerMetrics } from "../metrics.js";
 
 /**
  * Unsent SSE bytes (spec §2 "Fair share"): each stream may fall `perStream` bytes behind
@@ -17,7 +17,14 @@ export class StreamBudget {
     private readonly perStream: number,
     private readonly totalLimit: number,
     private readonly metrics: ServerMetrics,
-  ) {}
+  ) {
+    sampledGauge(metrics.registry, "jobgate_stream_unsent_bytes", "SSE bytes written but not yet sent, over all streams.", () => this.total);
+  }
+
+  /** Unsent bytes over all streams, as last seen. */
+  get unsent(): number {
+    return this.total;
+  }
 
   /** Tracks a stream until the returned release is called; `end` ends it (the caller's cleanup). */
   open(res: ServerResponse, end: () => void): () => void {
