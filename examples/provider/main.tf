@@ -2,7 +2,7 @@
 # that a second resource and an output use — what local-exec cannot do.
 #
 #   npm ci && npm start                              # terminal 1: jobgate serve on :8080
-#   npx jobgate provider install                     # once: writes ~/.terraform.d/plugins/…
+#   node dist/provider-shim/cli/main.js provider install   # once: ~/.terraform.d/plugins/… (npx jobgate … where jobgate is a dependency)
 #   export JOBGATE_TOKEN=mfk_dev_all                 # only ever from the environment
 #   cd examples/provider && terraform init && terraform apply
 #

@@ -1,6 +1,6 @@
 /**
- * The gRPC services of the protocol, built from the .proto texts at start (protobufjs
- * parses them, @grpc/proto-loader turns them into grpc-js service definitions).
+ * The gRPC services of the protocol, built at start from the parsed .proto files
+ * (proto-sources.ts) by @grpc/proto-loader.
  *
  * Messages as handlers see them: field names as in the .proto (snake_case), int64 as JS
  * numbers, enums as numbers, bytes as Buffers, absent fields filled with their defaults,
@@ -8,8 +8,7 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { fromJSON } from "@grpc/proto-loader";
-import protobuf from "protobufjs";
-import { PROTO_FILES, protoSource } from "./proto-sources.js";
+import { protoDescriptor } from "./proto-sources.js";
 
 export interface Protocol {
   readonly provider: grpc.ServiceDefinition;
@@ -31,9 +30,7 @@ let loaded: Protocol | undefined;
 
 export function loadProtocol(): Protocol {
   if (loaded !== undefined) return loaded;
-  const root = new protobuf.Root();
-  for (const file of PROTO_FILES) protobuf.parse(protoSource(file), root, { keepCase: true });
-  const definition = fromJSON(root.toJSON(), { keepCase: true, longs: Number, enums: Number, defaults: true, oneofs: true });
+  const definition = fromJSON(protoDescriptor(), { keepCase: true, longs: Number, enums: Number, defaults: true, oneofs: true });
   const pkg = grpc.loadPackageDefinition(definition) as unknown as {
     tfplugin6: { Provider: grpc.ServiceClientConstructor };
     plugin: { GRPCController: grpc.ServiceClientConstructor; GRPCStdio: grpc.ServiceClientConstructor; GRPCBroker: grpc.ServiceClientConstructor };
