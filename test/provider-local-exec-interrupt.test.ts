@@ -74,7 +74,7 @@ describe("launchers", () => {
       detached: true,
     });
     let stderr = "";
-    sh.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    sh.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     // Its first status line means it is up (and watching).
     await until(() => stderr.includes(`${job.id} queued`), "the waiter's first status line");
     const pid = processesMentioning(CLI).find((p) => p.cmdline.includes("jobs wait") && parentOf(p.pid) === sh.pid)!.pid;

@@ -38,7 +38,7 @@ function startupMs(executable: string): Promise<number> {
       stdio: ["ignore", "pipe", "ignore"],
     });
     let out = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
+    child.stdout.on("data", (chunk: Buffer) => {
       out += chunk.toString();
       if (out.includes("\n")) {
         const ms = performance.now() - started;

@@ -1,7 +1,7 @@
 /** Hand-written CDKTF binding of `data "jobgate_job"` (see docs/provider.md). */
-import { stringToHclTerraform, stringToTerraform, TerraformDataSource, type TerraformMetaArguments } from "cdktf";
+import { stringToTerraform, TerraformDataSource, type TerraformMetaArguments } from "cdktf";
 import type { Construct } from "constructs";
-import { JobOutcome } from "./provider-outcome.js";
+import { hclString, JobOutcome } from "./provider-outcome.js";
 
 export interface DataJobgateJobConfig extends TerraformMetaArguments {
   /** The job to read (without waiting). */
@@ -33,6 +33,6 @@ export class DataJobgateJob extends TerraformDataSource {
   }
 
   protected override synthesizeHclAttributes(): Record<string, unknown> {
-    return { job_id: { value: stringToHclTerraform(this.config.jobId), isBlock: false, type: "simple", storageClassType: "string" } };
+    return { job_id: hclString(this.config.jobId) };
   }
 }

@@ -1,7 +1,7 @@
 /** Hand-written CDKTF binding of `jobgate_job_wait` (see docs/provider.md). */
-import { stringToHclTerraform, stringToTerraform, TerraformResource, type TerraformMetaArguments } from "cdktf";
+import { stringToTerraform, TerraformResource, type TerraformMetaArguments } from "cdktf";
 import type { Construct } from "constructs";
-import { JobOutcome, timeoutsToHcl, timeoutsToTerraform, type JobgateTimeouts } from "./provider-outcome.js";
+import { hclString, JobOutcome, timeoutsToHcl, timeoutsToTerraform, type JobgateTimeouts } from "./provider-outcome.js";
 
 export interface JobgateJobWaitConfig extends TerraformMetaArguments {
   /** The job to wait for; changing it replaces the resource. */
@@ -38,7 +38,7 @@ export class JobgateJobWait extends TerraformResource {
 
   protected override synthesizeHclAttributes(): Record<string, unknown> {
     const attrs: Record<string, unknown> = {
-      job_id: { value: stringToHclTerraform(this.config.jobId), isBlock: false, type: "simple", storageClassType: "string" },
+      job_id: hclString(this.config.jobId),
     };
     const timeouts = timeoutsToHcl(this.config.timeouts);
     if (timeouts !== undefined) attrs.timeouts = timeouts;

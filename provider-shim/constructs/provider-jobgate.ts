@@ -6,7 +6,8 @@
  * The token is deliberately not a prop: it would be written into the synthesized JSON.
  * The provider reads JOBGATE_TOKEN from the environment Terraform runs in.
  */
-import { stringToHclTerraform, stringToTerraform, TerraformProvider } from "cdktf";
+import { stringToTerraform, TerraformProvider } from "cdktf";
+import { hclString } from "./provider-outcome.js";
 import type { Construct } from "constructs";
 import { PROVIDER_VERSION } from "../provider/version.js";
 
@@ -59,7 +60,7 @@ export class JobgateProvider extends TerraformProvider {
   protected override synthesizeHclAttributes(): Record<string, unknown> {
     const attrs: Record<string, unknown> = {};
     for (const [name, value] of Object.entries({ api_url: this.config.apiUrl, forge_version: this.config.forgeVersion, ca_file: this.config.caFile, alias: this.alias })) {
-      if (value !== undefined) attrs[name] = { value: stringToHclTerraform(value), isBlock: false, type: "simple", storageClassType: "string" };
+      if (value !== undefined) attrs[name] = hclString(value);
     }
     return attrs;
   }

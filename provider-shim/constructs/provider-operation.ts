@@ -1,7 +1,7 @@
 /** Hand-written CDKTF binding of `jobgate_operation` (see docs/provider.md). */
 import { hashMapper, stringToHclTerraform, stringToTerraform, TerraformResource, type TerraformMetaArguments } from "cdktf";
 import type { Construct } from "constructs";
-import { JobOutcome, timeoutsToHcl, timeoutsToTerraform, type JobgateTimeouts } from "./provider-outcome.js";
+import { hclString, JobOutcome, timeoutsToHcl, timeoutsToTerraform, type JobgateTimeouts } from "./provider-outcome.js";
 
 export interface JobgateOperationConfig extends TerraformMetaArguments {
   /** @default "POST" */
@@ -54,12 +54,12 @@ export class JobgateOperation extends TerraformResource {
 
   protected override synthesizeHclAttributes(): Record<string, unknown> {
     const c = this.config;
-    const simple = (value: string | undefined) => (value === undefined ? undefined : { value: stringToHclTerraform(value), isBlock: false, type: "simple", storageClassType: "string" });
+    const simple = hclString;
     const attrs: Record<string, unknown> = {};
     for (const [name, value] of Object.entries({ method: simple(c.method), path: simple(c.path), body: simple(c.body), idempotency_key: simple(c.idempotencyKey) })) {
       if (value !== undefined) attrs[name] = value;
     }
-    if (c.triggers !== undefined) attrs.triggers = { value: hashMapper(stringToHclTerraform)(c.triggers), isBlock: false, type: "map", storageClassType: "stringMap" };
+    if (c.triggers !== undefined) attrs.triggers = { value: hashMapper(stringToHclTerraform)(c.triggers) as unknown, isBlock: false, type: "map", storageClassType: "stringMap" };
     const timeouts = timeoutsToHcl(c.timeouts);
     if (timeouts !== undefined) attrs.timeouts = timeouts;
     return attrs;

@@ -4,7 +4,7 @@
  * (`deploy.result("release_id")` → `${jsondecode(jobgate_operation.deploy.result)["release_id"]}`).
  * And the `timeouts` block they share.
  */
-import { Fn, stringToHclTerraform, stringToTerraform, TerraformResource, Token, type TerraformDataSource } from "cdktf";
+import { Fn, stringToHclTerraform, stringToTerraform, Token, type TerraformDataSource, type TerraformResource } from "cdktf";
 
 export interface JobgateTimeouts {
   /** How long create waits for the job, e.g. `"30m"`. @default "30m" (the provider's) */
@@ -47,9 +47,15 @@ export function timeoutsToTerraform(timeouts: JobgateTimeouts | undefined): Reco
 export function timeoutsToHcl(timeouts: JobgateTimeouts | undefined): Record<string, unknown> | undefined {
   if (timeouts === undefined) return undefined;
   return {
-    value: { create: { value: stringToHclTerraform(timeouts.create), isBlock: false, type: "simple", storageClassType: "string" } },
+    value: { create: hclString(timeouts.create) },
     isBlock: true,
     type: "struct",
     storageClassType: "JobgateTimeouts",
   };
+}
+
+/** A string attribute for cdktf's HCL synthesis. */
+export function hclString(value: string | undefined): Record<string, unknown> | undefined {
+  if (value === undefined) return undefined;
+  return { value: stringToHclTerraform(value) as unknown, isBlock: false, type: "simple", storageClassType: "string" };
 }

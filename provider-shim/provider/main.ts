@@ -30,7 +30,7 @@ export async function main(): Promise<void> {
   }
   // Anything printed after the handshake by a dependency goes to stderr, never stdout.
   const writeStdout = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: unknown, ...rest: unknown[]) => (process.stderr.write as (...a: unknown[]) => boolean)(chunk, ...rest)) as typeof process.stdout.write;
+  process.stdout.write = process.stderr.write.bind(process.stderr);
 
   const provider = createProvider({ logger });
   const server = await startPluginServer({ env, provider: provider.handlers, logger, onShutdown: () => provider.stop() });

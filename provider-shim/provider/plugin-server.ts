@@ -17,7 +17,7 @@ import { loadProtocol } from "./protocol/services.js";
 import { createPluginCertificate } from "./tls/certificate.js";
 
 /** A unary handler of the provider service: request message in, response message out. */
-export type UnaryHandler = (request: any) => Promise<object>;
+export type UnaryHandler = (request: unknown) => Promise<object>;
 export type ProviderHandlers = Record<string, UnaryHandler>;
 
 export interface PluginServer {

@@ -7,16 +7,17 @@
  * no attribute of any resource (so never in state), and the log redacts it.
  */
 import { readFileSync } from "node:fs";
-import { DEFAULT_API_URL, type JobsClientOptions } from "../../client/index.js";
+import { DEFAULT_API_URL, ENV as JOBGATE_ENV, FORGE_VERSION_PATTERN, type JobsClientOptions } from "../../client/index.js";
 import { isUnknown, type CtyObject, type CtyValue } from "./cty/values.js";
 import { errorDiag, warningDiag, type Diagnostic } from "./diagnostics.js";
 import { objectTypeOf, type SchemaSpec } from "./schema.js";
 
+/** The variables the provider block defaults from (names from api/env.ts). */
 export const ENV = {
-  apiUrl: "JOBGATE_API_URL",
-  token: "JOBGATE_TOKEN",
-  forgeVersion: "JOBGATE_FORGE_VERSION",
-  caFile: "JOBGATE_CA_FILE",
+  apiUrl: JOBGATE_ENV.apiUrl,
+  token: JOBGATE_ENV.token,
+  forgeVersion: JOBGATE_ENV.forgeVersion,
+  caFile: JOBGATE_ENV.caFile,
 } as const;
 
 export const providerSchema: SchemaSpec = {
@@ -55,7 +56,7 @@ export function validateProviderConfig(config: CtyObject): Diagnostic[] {
   const apiUrl = text(config.api_url);
   if (apiUrl !== undefined) diagnostics.push(...checkApiUrl(apiUrl, "api_url"));
   const version = text(config.forge_version);
-  if (version !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(version)) {
+  if (version !== undefined && !FORGE_VERSION_PATTERN.test(version)) {
     diagnostics.push(errorDiag("Invalid forge_version", `forge_version must be a date such as 2026-06-23, got ${JSON.stringify(version)}.`, ["forge_version"]));
   }
   if (config.token === "") diagnostics.push(errorDiag("Invalid token", "token is empty; leave it out to use JOBGATE_TOKEN.", ["token"]));
@@ -89,7 +90,7 @@ export function configureProvider(config: CtyObject, env: NodeJS.ProcessEnv, use
   const apiUrl = text(config.api_url) ?? fromEnv(env, ENV.apiUrl) ?? DEFAULT_API_URL;
   if (text(config.api_url) === undefined) diagnostics.push(...checkApiUrl(apiUrl, ENV.apiUrl));
   const forgeVersion = text(config.forge_version) ?? fromEnv(env, ENV.forgeVersion);
-  if (text(config.forge_version) === undefined && forgeVersion !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(forgeVersion)) {
+  if (text(config.forge_version) === undefined && forgeVersion !== undefined && !FORGE_VERSION_PATTERN.test(forgeVersion)) {
     diagnostics.push(errorDiag(`Invalid ${ENV.forgeVersion}`, `${ENV.forgeVersion} must be a date such as 2026-06-23, got ${JSON.stringify(forgeVersion)}.`));
   }
   const token = text(config.token) ?? fromEnv(env, ENV.token);

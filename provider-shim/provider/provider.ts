@@ -25,6 +25,18 @@ import type { CtyObject, CtyValue } from "./cty/values.js";
 import { diagnosticMessage, errorDiag, type Diagnostic, attributePath } from "./diagnostics.js";
 import type { Logger } from "./logging.js";
 import type { ProviderHandlers } from "./plugin-server.js";
+import type {
+  ApplyResourceChangeRequest,
+  ConfigRequest,
+  ConfigureProviderRequest,
+  DynamicValueMessage,
+  ImportResourceStateRequest,
+  PlanResourceChangeRequest,
+  ReadDataSourceRequest,
+  ReadResourceRequest,
+  UpgradeResourceStateRequest,
+  ValidateRequest,
+} from "./protocol/messages.js";
 import type { ProviderContext } from "./provider-context.js";
 import { configureProvider, providerSchema, providerType, validateProviderConfig } from "./provider-config.js";
 import type { DataSourceDefinition, ResourceDefinition } from "./resources/definition.js";
@@ -37,10 +49,6 @@ import { PROVIDER_VERSION } from "./version.js";
 export const RESOURCES: readonly ResourceDefinition[] = [operationResource, jobWaitResource];
 export const DATA_SOURCES: readonly DataSourceDefinition[] = [jobDataSource];
 
-interface DynamicValueMessage {
-  msgpack?: Buffer;
-  json?: Buffer;
-}
 
 export interface ProviderOptions {
   readonly logger: Logger;
@@ -96,21 +104,21 @@ export function createProvider(options: ProviderOptions): Provider {
     GetResourceIdentitySchemas: async () => ({ diagnostics: [] }),
     GetFunctions: async () => ({ diagnostics: [] }),
 
-    ValidateProviderConfig: guarded("ValidateProviderConfig", async (req) => ({
+    ValidateProviderConfig: guarded("ValidateProviderConfig", async (req: ConfigRequest) => ({
       diagnostics: messages(validateProviderConfig(asObject(decode(req.config, providerType)))),
     })),
 
-    ValidateResourceConfig: guarded("ValidateResourceConfig", async (req) => {
+    ValidateResourceConfig: guarded("ValidateResourceConfig", async (req: ValidateRequest) => {
       const r = resource(req.type_name);
       return { diagnostics: messages(r.validate(asObject(decode(req.config, r.type)))) };
     }),
 
-    ValidateDataResourceConfig: guarded("ValidateDataResourceConfig", async (req) => {
+    ValidateDataResourceConfig: guarded("ValidateDataResourceConfig", async (req: ValidateRequest) => {
       const d = dataSource(req.type_name);
       return { diagnostics: messages(d.validate(asObject(decode(req.config, d.type)))) };
     }),
 
-    ConfigureProvider: guarded("ConfigureProvider", async (req) => {
+    ConfigureProvider: guarded("ConfigureProvider", async (req: ConfigureProviderRequest) => {
       const config = asObject(decode(req.config, providerType));
       const userAgent = `terraform-provider-jobgate/${PROVIDER_VERSION} (Terraform ${req.terraform_version || "unknown"})`;
       const configured = configureProvider(config, env, userAgent);
@@ -133,7 +141,7 @@ export function createProvider(options: ProviderOptions): Provider {
       return { diagnostics: messages(configured.diagnostics) };
     }),
 
-    UpgradeResourceState: guarded("UpgradeResourceState", async (req) => {
+    UpgradeResourceState: guarded("UpgradeResourceState", async (req: UpgradeResourceStateRequest) => {
       const r = resource(req.type_name);
       if (req.version > r.schema.version) {
         return {
@@ -142,7 +150,7 @@ export function createProvider(options: ProviderOptions): Provider {
           ]),
         };
       }
-      const json = req.raw_state?.json as Buffer | undefined;
+      const json = req.raw_state?.json;
       if (json === undefined || json.length === 0) {
         return { diagnostics: messages([errorDiag(`${r.typeName}: cannot upgrade a flatmap state`, "Only JSON states (Terraform >= 0.12) are supported.")]) };
       }
@@ -150,7 +158,7 @@ export function createProvider(options: ProviderOptions): Provider {
       return { upgraded_state: dynamic(value, r.type), diagnostics: [] };
     }),
 
-    ReadResource: guarded("ReadResource", async (req) => {
+    ReadResource: guarded("ReadResource", async (req: ReadResourceRequest) => {
       const r = resource(req.type_name);
       const current = decode(req.current_state, r.type);
       if (current === null) return { new_state: dynamic(null, r.type), private: req.private, diagnostics: [] };
@@ -158,7 +166,7 @@ export function createProvider(options: ProviderOptions): Provider {
       return { new_state: dynamic(result.state, r.type), private: result.private, diagnostics: messages(result.diagnostics) };
     }),
 
-    PlanResourceChange: guarded("PlanResourceChange", async (req) => {
+    PlanResourceChange: guarded("PlanResourceChange", async (req: PlanResourceChangeRequest) => {
       const r = resource(req.type_name);
       const proposed = decode(req.proposed_new_state, r.type);
       // Destroy: nothing to plan but null (destroy is state-only).
@@ -174,7 +182,7 @@ export function createProvider(options: ProviderOptions): Provider {
       };
     }),
 
-    ApplyResourceChange: guarded("ApplyResourceChange", async (req) => {
+    ApplyResourceChange: guarded("ApplyResourceChange", async (req: ApplyResourceChangeRequest) => {
       const r = resource(req.type_name);
       const planned = decode(req.planned_state, r.type);
       if (planned === null) {
@@ -189,14 +197,14 @@ export function createProvider(options: ProviderOptions): Provider {
       return { new_state: dynamic(result.state, r.type), private: result.private, diagnostics: messages(result.diagnostics) };
     }),
 
-    ImportResourceState: guarded("ImportResourceState", async (req) => {
+    ImportResourceState: guarded("ImportResourceState", async (req: ImportResourceStateRequest) => {
       const r = resource(req.type_name);
       const result = await r.import(req.id, ctx);
       if (result.state === null) return { imported_resources: [], diagnostics: messages(result.diagnostics) };
       return { imported_resources: [{ type_name: r.typeName, state: dynamic(result.state, r.type), private: result.private }], diagnostics: messages(result.diagnostics) };
     }),
 
-    ReadDataSource: guarded("ReadDataSource", async (req) => {
+    ReadDataSource: guarded("ReadDataSource", async (req: ReadDataSourceRequest) => {
       const d = dataSource(req.type_name);
       const config = asObject(decode(req.config, d.type));
       const result = await d.read(config, ctx);
@@ -210,10 +218,10 @@ export function createProvider(options: ProviderOptions): Provider {
     },
   };
 
-  function guarded(rpc: string, handler: (req: any) => Promise<object>): (req: any) => Promise<object> {
+  function guarded<Request>(rpc: string, handler: (req: Request) => Promise<object>): (req: unknown) => Promise<object> {
     return async (req) => {
       try {
-        return await handler(req);
+        return await handler(req as Request);
       } catch (error) {
         logger.error(`${rpc}: ${(error as Error)?.stack ?? String(error)}`);
         return { diagnostics: messages([errorDiag(`terraform-provider-jobgate: ${rpc} failed`, (error as Error)?.message ?? String(error))]) };

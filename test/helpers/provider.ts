@@ -59,10 +59,10 @@ export function startProvider(env: NodeJS.ProcessEnv): RunningProvider {
   const child = spawn(process.execPath, [PROVIDER_BUNDLE], { env, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
-  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
   const handshake = new Promise<Handshake>((resolve, reject) => {
-    child.stdout!.on("data", (chunk: Buffer) => {
+    child.stdout.on("data", (chunk: Buffer) => {
       stdout += chunk.toString();
       const newline = stdout.indexOf("\n");
       if (newline >= 0) resolve(parseHandshake(stdout.slice(0, newline)));

@@ -53,8 +53,8 @@ export function startTerraform(cwd: string, env: NodeJS.ProcessEnv, args: readon
     if (isStdout) stdout += chunk.toString();
     for (const w of watchers.splice(0)) (w.pattern.test(output) ? w.resolve : () => watchers.push(w))();
   };
-  child.stdout!.on("data", (c: Buffer) => onData(c, true));
-  child.stderr!.on("data", (c: Buffer) => onData(c, false));
+  child.stdout.on("data", (c: Buffer) => onData(c, true));
+  child.stderr.on("data", (c: Buffer) => onData(c, false));
   const timer = setTimeout(() => child.kill("SIGKILL"), TERRAFORM_TIMEOUT_MS);
   const done = new Promise<TerraformRun>((resolve, reject) => {
     child.on("error", reject);

@@ -25,7 +25,7 @@ export function valueFromJson(json: unknown, type: CtyType, path = ""): CtyValue
     if (typeof json !== "object" || Array.isArray(json) || !("type" in json)) {
       throw new CtyCodecError(path, 'a dynamic value in JSON must be { "value": …, "type": … }');
     }
-    const inner = typeFromJson((json as { type: unknown }).type);
+    const inner = typeFromJson(json.type);
     return new Dynamic(inner, valueFromJson((json as { value?: unknown }).value, inner, path));
   }
   if (type === "string") {

@@ -109,7 +109,7 @@ function toWire(value: CtyValue, type: CtyType, path: string): Wire {
     return value.map((item, index) => toWire(item, type.tuple[index]!, `${path}[${index}]`));
   }
   if (!isObjectValue(value)) throw mismatch(path, type, value);
-  const out: { [key: string]: Wire } = Object.create(null);
+  const out = Object.create(null) as { [key: string]: Wire };
   if ("map" in type) {
     for (const key of Object.keys(value).sort()) out[key] = toWire(value[key]!, type.map, `${path}[${JSON.stringify(key)}]`);
     return out;

@@ -66,13 +66,13 @@ export function typeFromJson(json: unknown): CtyType {
       if (arg === null || typeof arg !== "object" || Array.isArray(arg)) {
         throw new CtyTypeError(`object type needs an object of attribute types, got ${JSON.stringify(arg)}`);
       }
-      const attributes: Record<string, CtyType> = Object.create(null);
+      const attributes = Object.create(null) as Record<string, CtyType>;
       for (const [name, attr] of Object.entries(arg)) attributes[name] = typeFromJson(attr);
       if (extra === undefined) return { object: attributes };
       if (!Array.isArray(extra) || !extra.every((name) => typeof name === "string")) {
         throw new CtyTypeError(`object type's optional attributes must be an array of names, got ${JSON.stringify(extra)}`);
       }
-      return { object: attributes, optional: extra as string[] };
+      return { object: attributes, optional: extra };
     }
     default:
       throw new CtyTypeError(`unknown cty type kind ${JSON.stringify(kind)}`);

@@ -75,7 +75,7 @@ export type CtyValue = null | Unknown | string | boolean | number | CtyNumber | 
 
 /** An object with no prototype, so that any key (even `constructor`) is just a key. */
 export function record(entries: Iterable<readonly [string, CtyValue]> = []): CtyObject {
-  const out: CtyObject = Object.create(null);
+  const out = Object.create(null) as CtyObject;
   for (const [key, value] of entries) out[key] = value;
   return out;
 }

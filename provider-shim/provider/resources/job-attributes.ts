@@ -3,13 +3,13 @@
  * `result`, `error_code`, `error_message`), the `timeouts` block, the private state
  * (job id and ETag), and how those are planned and filled in.
  */
-import { isIdentifier, parseDuration, type Job } from "../../../client/index.js";
+import { DEFAULT_WAIT_TIMEOUT, isIdentifier, parseDuration, type Job } from "../../../client/index.js";
 import { isUnknown, record, unknown, type CtyObject, type CtyValue } from "../cty/values.js";
 import { errorDiag, type Diagnostic, type PathStep } from "../diagnostics.js";
 import type { AttributeSpec, NestedBlockSpec } from "../schema.js";
 
 /** `timeouts { create }` when the configuration says nothing (spec §11). */
-export const DEFAULT_CREATE_TIMEOUT = "30m";
+export const DEFAULT_CREATE_TIMEOUT = DEFAULT_WAIT_TIMEOUT;
 /** The longest `timeouts.create` accepted: a week. */
 export const MAX_CREATE_TIMEOUT_MS = 7 * 24 * 3600_000;
 export const JOB_ID_PREFIX = "job_";

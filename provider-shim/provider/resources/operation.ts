@@ -15,7 +15,7 @@
  *   arguments, so import the job as `jobgate_job_wait` instead.
  */
 import { createHash } from "node:crypto";
-import { formatDuration } from "../../../client/index.js";
+import { formatDuration, IDEMPOTENCY_KEY_PATTERN } from "../../../client/index.js";
 import { isUnknown, record, unknown, type CtyObject, type CtyValue } from "../cty/values.js";
 import { errorDiag, type Diagnostic, type PathStep } from "../diagnostics.js";
 import type { ProviderContext } from "../provider-context.js";
@@ -44,7 +44,6 @@ export const DEFAULT_METHOD = "POST";
 export const METHODS = ["POST", "PUT", "PATCH", "DELETE"] as const;
 /** The arguments whose change means a new run. */
 export const REPLACING_ARGUMENTS = ["method", "path", "body", "idempotency_key", "triggers"] as const;
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 /** Derived keys: a fixed prefix and the SHA-256 of the call (method, path, body, triggers). */
 export const DERIVED_KEY_PREFIX = "jobgate-tf-";
 
@@ -107,7 +106,7 @@ function validate(config: CtyObject): Diagnostic[] {
     if (method === "DELETE") diagnostics.push(errorDiag("Invalid body", 'body cannot be sent with method "DELETE"; put the parameters in path.', ["body"]));
   }
   const key = attr(config, "idempotency_key");
-  if (typeof key === "string" && !IDEMPOTENCY_KEY.test(key)) {
+  if (typeof key === "string" && !IDEMPOTENCY_KEY_PATTERN.test(key)) {
     diagnostics.push(errorDiag("Invalid idempotency_key", "idempotency_key must be 1 to 255 printable ASCII characters without spaces.", ["idempotency_key"]));
   }
   return diagnostics;
