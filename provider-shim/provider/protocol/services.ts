@@ -1,13 +1,15 @@
 /**
  * The gRPC services of the protocol, built at start from the parsed .proto files
- * (proto-sources.ts) by @grpc/proto-loader.
+ * (proto-sources.ts): protobufjs's light runtime encodes and decodes the messages, grpc-js
+ * serves them. (No @grpc/proto-loader at run time: it parses descriptor.proto when it loads,
+ * and a provider is started several times per Terraform command.)
  *
  * Messages as handlers see them: field names as in the .proto (snake_case), int64 as JS
- * numbers, enums as numbers, bytes as Buffers, absent fields filled with their defaults,
- * and `oneof` fields named by a virtual property (`selector: "attribute_name"`).
+ * numbers, enums as numbers, bytes as Buffers, absent fields filled with their defaults, and
+ * `oneof` fields named by a virtual property (`selector: "attribute_name"`).
  */
 import * as grpc from "@grpc/grpc-js";
-import { fromJSON } from "@grpc/proto-loader";
+import protobuf from "protobufjs/light.js";
 import { protoDescriptor } from "./proto-sources.js";
 
 export interface Protocol {
@@ -26,30 +28,52 @@ export interface Protocol {
   };
 }
 
+const CONVERSION: protobuf.IConversionOptions = { longs: Number, enums: Number, defaults: true, oneofs: true, arrays: true, objects: true };
+
 let loaded: Protocol | undefined;
+
+function serviceDefinition(root: protobuf.Root, fullName: string): grpc.ServiceDefinition {
+  const service = root.lookupService(fullName);
+  const definition: Record<string, grpc.MethodDefinition<object, object>> = {};
+  for (const method of service.methodsArray) {
+    method.resolve();
+    const request = method.resolvedRequestType!;
+    const response = method.resolvedResponseType!;
+    definition[method.name] = {
+      path: `/${fullName}/${method.name}`,
+      requestStream: method.requestStream === true,
+      responseStream: method.responseStream === true,
+      requestSerialize: (value) => Buffer.from(request.encode(request.fromObject(value)).finish()),
+      requestDeserialize: (bytes) => request.toObject(request.decode(bytes), CONVERSION),
+      responseSerialize: (value) => Buffer.from(response.encode(response.fromObject(value)).finish()),
+      responseDeserialize: (bytes) => response.toObject(response.decode(bytes), CONVERSION),
+      originalName: method.name,
+    };
+  }
+  return definition;
+}
 
 export function loadProtocol(): Protocol {
   if (loaded !== undefined) return loaded;
-  const definition = fromJSON(protoDescriptor(), { keepCase: true, longs: Number, enums: Number, defaults: true, oneofs: true });
-  const pkg = grpc.loadPackageDefinition(definition) as unknown as {
-    tfplugin6: { Provider: grpc.ServiceClientConstructor };
-    plugin: { GRPCController: grpc.ServiceClientConstructor; GRPCStdio: grpc.ServiceClientConstructor; GRPCBroker: grpc.ServiceClientConstructor };
-    grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } };
-  };
-  const clients = {
-    Provider: pkg.tfplugin6.Provider,
-    GRPCController: pkg.plugin.GRPCController,
-    GRPCStdio: pkg.plugin.GRPCStdio,
-    GRPCBroker: pkg.plugin.GRPCBroker,
-    Health: pkg.grpc.health.v1.Health,
-  };
+  const root = protobuf.Root.fromJSON(protoDescriptor());
+  const provider = serviceDefinition(root, "tfplugin6.Provider");
+  const controller = serviceDefinition(root, "plugin.GRPCController");
+  const stdio = serviceDefinition(root, "plugin.GRPCStdio");
+  const broker = serviceDefinition(root, "plugin.GRPCBroker");
+  const health = serviceDefinition(root, "grpc.health.v1.Health");
   loaded = {
-    provider: clients.Provider.service,
-    controller: clients.GRPCController.service,
-    stdio: clients.GRPCStdio.service,
-    broker: clients.GRPCBroker.service,
-    health: clients.Health.service,
-    clients,
+    provider,
+    controller,
+    stdio,
+    broker,
+    health,
+    clients: {
+      Provider: grpc.makeGenericClientConstructor(provider, "Provider"),
+      GRPCController: grpc.makeGenericClientConstructor(controller, "GRPCController"),
+      GRPCStdio: grpc.makeGenericClientConstructor(stdio, "GRPCStdio"),
+      GRPCBroker: grpc.makeGenericClientConstructor(broker, "GRPCBroker"),
+      Health: grpc.makeGenericClientConstructor(health, "Health"),
+    },
   };
   return loaded;
 }
