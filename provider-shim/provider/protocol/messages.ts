@@ -1,6 +1,6 @@
 /**
- * The request messages of tfplugin6.proto as the handlers receive them (proto-loader with
- * `keepCase`, `defaults`, `longs: Number`): only the fields this provider reads.
+ * The request messages of tfplugin6.proto as the handlers receive them (services.ts: names
+ * as in the .proto, defaults filled in, int64 as numbers): only the fields this provider reads.
  */
 
 export interface DynamicValueMessage {

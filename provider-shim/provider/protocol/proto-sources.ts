@@ -13,7 +13,7 @@ export function protoSource(file: ProtoFile): string {
   return readFileSync(new URL(`./${file}`, import.meta.url), "utf8");
 }
 
-/** protobufjs's JSON descriptor of all the files (what @grpc/proto-loader's fromJSON takes). */
+/** protobufjs's JSON descriptor of all the files (what protocol/services.ts builds the services from). */
 export function protoDescriptor(): protobuf.INamespace {
   const root = new protobuf.Root();
   for (const file of PROTO_FILES) protobuf.parse(protoSource(file), root, { keepCase: true });
