@@ -5,12 +5,13 @@
  *
  * Skipped, loudly, where terraform is missing.
  */
+import { spawnSync } from "node:child_process";
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { App, LocalBackend } from "cdktf";
 import type { Job } from "../client/index.js";
 import { DeploySiteStack } from "../examples/deploy-site/stack.js";
-import { assertBuilt } from "./helpers/cli.js";
+import { assertBuilt, CLI } from "./helpers/cli.js";
 import { TOKENS } from "./helpers/keys.js";
 import { assertBundleBuilt, PROVIDER_BUNDLE } from "./helpers/provider.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
@@ -135,6 +136,13 @@ describeWithTerraform("terraform with terraform-provider-jobgate", () => {
     expect(hash).toBeDefined();
     expect(lockB).toContain(hash!);
     expect(lockA).toContain(`version = "${version}"`);
+    // A multi-platform lock file from the mirror, as docs/provider.md says: one hash, since the package is the same everywhere.
+    const multi = spawnSync(process.execPath, [CLI, "provider", "install", "--dir", other.dir, "--platform", "linux_amd64", "--platform", "darwin_arm64"], { encoding: "utf8" });
+    expect(multi.status).toBe(0);
+    const lock = await b.terraform("providers", "lock", `-fs-mirror=${other.dir}`, "-platform=linux_amd64", "-platform=darwin_arm64");
+    expect(lock.code).toBe(0);
+    const lockMulti = readFileSync(join(b.dir, ".terraform.lock.hcl"), "utf8");
+    expect([...lockMulti.matchAll(/"(h1:[^"]+)"/g)].map((m) => m[1])).toEqual([hash]);
   }, TEST_TIMEOUT_MS);
 
   test("the example applies: the deploy blocks until its job succeeds, release_id is an output and feeds a second resource; a re-plan shows no changes; the token is nowhere", async () => {

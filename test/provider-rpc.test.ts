@@ -4,6 +4,9 @@
  * place for timeouts, destroy), apply results that keep the plan's promises, refresh,
  * import, validation messages, StopProvider, and the token kept out of the logs.
  */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Job } from "../client/index.js";
 import { decodeValue, encodeValue } from "../provider-shim/provider/cty/msgpack.js";
 import type { CtyType } from "../provider-shim/provider/cty/types.js";
@@ -13,6 +16,7 @@ import { createProvider, RESOURCES } from "../provider-shim/provider/provider.js
 import { providerType } from "../provider-shim/provider/provider-config.js";
 import { jobDataSource } from "../provider-shim/provider/resources/job-data-source.js";
 import { deriveIdempotencyKey } from "../provider-shim/provider/resources/operation.js";
+import { createPluginCertificate } from "../provider-shim/provider/tls/certificate.js";
 import { closedPort } from "./helpers/cli.js";
 import { TOKENS } from "./helpers/keys.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
@@ -281,6 +285,25 @@ describe("validation, configuration, upgrade", () => {
     await apply(h, WAIT, null, planned, waitConfig(job.id));
     expect(logLines.length).toBeGreaterThan(3);
     expect(logLines.join("")).not.toContain(TOKENS.all);
+  });
+
+  test("ca_file is read and checked; since the client cannot add roots yet, a warning says what to do instead", async () => {
+    const provider = createProvider({ logger: new Logger("off"), env: {} });
+    const configure = (caFile: string) =>
+      provider.handlers.ConfigureProvider!({
+        terraform_version: "1.11.4",
+        config: dv(record([["api_url", server.url], ["token", TOKENS.all], ["forge_version", null], ["ca_file", caFile]]), providerType),
+      }) as Promise<{ diagnostics: { severity: number; summary: string; detail: string }[] }>;
+    const dir = mkdtempSync(join(tmpdir(), "jobgate-ca-"));
+    const pem = join(dir, "ca.pem");
+    writeFileSync(pem, createPluginCertificate().certPem);
+    const ok = await configure(pem);
+    expect(ok.diagnostics.map((d) => [d.severity, d.summary])).toEqual([[2, "ca_file is not applied by this version"]]);
+    expect(ok.diagnostics[0]!.detail).toContain(`NODE_EXTRA_CA_CERTS=${pem}`);
+    const missing = await configure(join(dir, "nope.pem"));
+    expect(missing.diagnostics.map((d) => [d.severity, d.summary])).toEqual([[1, "Cannot read ca_file"]]);
+    writeFileSync(join(dir, "empty.pem"), "not a certificate");
+    expect((await configure(join(dir, "empty.pem"))).diagnostics[0]!.summary).toBe("Invalid ca_file");
   });
 
   test("UpgradeResourceState reads the stored JSON into the current schema", async () => {
