@@ -6,7 +6,9 @@
  */
 import { X509Certificate } from "node:crypto";
 import { existsSync } from "node:fs";
+import * as grpc from "@grpc/grpc-js";
 import { MAGIC_COOKIE_KEY } from "../provider-shim/provider/handshake.js";
+import { loadProtocol } from "../provider-shim/provider/protocol/services.js";
 import { assertBundleBuilt, connect, hostCertificate, providerEnv, startProvider, unary, type RunningProvider } from "./helpers/provider.js";
 
 const running: RunningProvider[] = [];
@@ -68,7 +70,7 @@ describe("terraform-provider-jobgate handshake", () => {
     expect((await a.exited).code).toBe(0);
   });
 
-  test("refuses a client that presents another certificate", async () => {
+  test("refuses a client that presents another certificate, or none", async () => {
     const host = hostCertificate();
     const p = start(providerEnv(host));
     const hs = await p.handshake;
@@ -77,6 +79,17 @@ describe("terraform-provider-jobgate handshake", () => {
       await expect(unary(intruder.provider, "GetProviderSchema", {}, 5000)).rejects.toMatchObject({ code: 14 }); // UNAVAILABLE: the TLS handshake failed
     } finally {
       intruder.close();
+    }
+    // Nor one with no certificate at all.
+    const { clients: ctors } = loadProtocol();
+    const anonymous = new ctors.Health(`unix:${hs.address}`, grpc.credentials.createSsl(Buffer.from(hs.certPem)), {
+      "grpc.ssl_target_name_override": "localhost",
+      "grpc.default_authority": "localhost",
+    }) as grpc.Client & Record<string, any>;
+    try {
+      await expect(unary(anonymous, "Check", { service: "plugin" }, 5000)).rejects.toMatchObject({ code: 14 });
+    } finally {
+      anonymous.close();
     }
     // The real host still gets in.
     const clients = connect(hs, host);
