@@ -39,7 +39,7 @@ describe("JobWait props", () => {
     [
       "unknown runner",
       { jobId: "job_1", runner: "local_exec" as never },
-      `JobWait "wait": "runner" must be one of "terraform_data", "null_resource", got "local_exec"`,
+      `JobWait "wait": "runner" must be one of "terraform_data", "null_resource", "provider", got "local_exec"`,
     ],
     ["apiUrl with another scheme", { jobId: "job_1", apiUrl: "ftp://jobs.example.com" }, `JobWait "wait": "apiUrl" must use http or https, got "ftp"`],
     ["apiUrl without a scheme", { jobId: "job_1", apiUrl: "127.0.0.1:8080" }, `JobWait "wait": "apiUrl" must be an absolute http(s) URL such as "http://127.0.0.1:8080", got "127.0.0.1:8080"`],

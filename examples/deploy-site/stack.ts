@@ -6,7 +6,7 @@
 import { Fn, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
 // In your own project: import { AsyncOperation, JobWait } from "jobgate";
-import { AsyncOperation, JobWait } from "../../index.js";
+import { AsyncOperation, JobWait, type Runner } from "../../index.js";
 
 export interface DeploySiteStackProps {
   /**
@@ -15,6 +15,12 @@ export interface DeploySiteStackProps {
    * @default — `$JOBGATE_CLI`, else `npx --no-install jobgate`
    */
   readonly cli?: readonly string[];
+  /**
+   * `"provider"`: the same stack on the jobgate provider (`jobgate provider install`), which
+   * also outputs the deploy's `release_id` and the build's `build_id`.
+   * @default "terraform_data"
+   */
+  readonly runner?: Runner;
 }
 
 export class DeploySiteStack extends TerraformStack {
@@ -44,7 +50,7 @@ export class DeploySiteStack extends TerraformStack {
       path: `/v1/sites/${siteId.stringValue}/deploys`,
       body: Fn.jsonencode({ duration_ms: deployDurationMs.numberValue }),
       timeout: "10m",
-      cli: props.cli,
+      ...(props.runner === "provider" ? { runner: "provider" as const } : { cli: props.cli, runner: props.runner }),
     });
 
     // Waits after the deploy; re-run only when the build job id changes.
@@ -52,9 +58,16 @@ export class DeploySiteStack extends TerraformStack {
       jobId: buildJobId.stringValue,
       dependsOn: [deploy],
       timeout: "10m",
-      cli: props.cli,
+      ...(props.runner === "provider" ? { runner: "provider" as const } : { cli: props.cli, runner: props.runner }),
     });
 
-    new TerraformOutput(this, "waited_on_build", { value: build.resource.getStringAttribute("triggers_replace.job_id") });
+    new TerraformOutput(this, "waited_on_build", {
+      value: props.runner === "provider" ? build.jobId : build.resource.getStringAttribute("triggers_replace.job_id"),
+    });
+    if (props.runner === "provider") {
+      // Only the provider runner turns a job's result into a value.
+      new TerraformOutput(this, "release_id", { value: deploy.result("release_id") });
+      new TerraformOutput(this, "build_id", { value: build.result("build_id") });
+    }
   }
 }

@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { registerCall } from "./commands/call.js";
 import { registerJobs } from "./commands/jobs.js";
+import { registerProvider } from "./commands/provider.js";
 import { registerServe } from "./commands/serve.js";
 import { EXIT } from "./exit-codes.js";
 
@@ -17,6 +18,7 @@ Examples:
   $ export JOBGATE_API_URL=http://127.0.0.1:8080 JOBGATE_TOKEN=mfk_dev_all
   $ jobgate call POST /v1/sites/site_1/deploys --data '{"duration_ms": 10000}' --wait
   $ jobgate jobs wait job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK --timeout 30m
+  $ jobgate provider install
 `,
   );
 
@@ -24,5 +26,6 @@ Examples:
 registerServe(program);
 registerJobs(program);
 registerCall(program);
+registerProvider(program);
 
 await program.parseAsync(process.argv);

@@ -1,8 +1,10 @@
 /**
  * Runs a subcommand's action and turns what it throws into the exit code (exit-codes.ts)
- * and one line on stderr. Ctrl-C aborts the action's signal and exits 130.
+ * and one line on stderr. Ctrl-C aborts the action's signal and exits 130; so does the
+ * loss of the launcher that started the command (launcher-watch.ts), with 129 (SIGHUP's).
  */
 import { errorLine, exitCodeOf, type ExitCode } from "./exit-codes.js";
+import { watchLaunchers } from "./launcher-watch.js";
 
 export type Action<Args extends unknown[]> = (signal: AbortSignal, ...args: Args) => Promise<ExitCode | void>;
 
@@ -16,6 +18,16 @@ export function runAction<Args extends unknown[]>(action: Action<Args>): (...arg
     };
     process.once("SIGINT", onSignal);
     process.once("SIGTERM", onSignal);
+    const stopWatching = watchLaunchers((launcher) => {
+      controller.abort();
+      process.exitCode = 129;
+      try {
+        process.stderr.write(`jobgate: ${launcher}, which started this command, is gone; stopping\n`);
+      } catch {
+        // nobody may be reading any more
+      }
+      setImmediate(() => process.exit(129));
+    });
     let code: ExitCode | void;
     try {
       code = await action(controller.signal, ...args);
@@ -26,6 +38,7 @@ export function runAction<Args extends unknown[]>(action: Action<Args>): (...arg
     } finally {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
+      stopWatching();
     }
     // Exit now rather than when idle keep-alive sockets close: a waiter's exit is its answer.
     const exitCode = code ?? 0;

@@ -16,6 +16,11 @@
  * for a resource that is tainted (e.g. its create-time operation failed), and not with
  * `create_before_destroy`. A failed destroy operation fails the destroy, and the next
  * destroy runs it again.
+ *
+ * With `runner: "provider"` it is the jobgate provider's `jobgate_operation` (the same call,
+ * replaced on the same changes), and the job's outcome is there for other resources:
+ * `jobId`, `status`, `resultJson`, `result(key)` (e.g. `deploy.result("release_id")`).
+ * `destroy` does not apply there: the provider's destroy is state-only.
  */
 import { Fn, type ITerraformDependable, type TerraformResource } from "cdktf";
 import { Construct } from "constructs";
@@ -39,7 +44,10 @@ import {
   type OnFailure,
   type RunnerProps,
 } from "./runner-props.js";
-import { createRunnerResource, selfReference, type ProvisionerSpec } from "./runner-resource.js";
+import { JobgateOperation } from "./provider-operation.js";
+import type { JobOutcome } from "./provider-outcome.js";
+import { jobgateProviderFor, outcomeOrThrow } from "./provider-runner.js";
+import { createRunnerResource, RESOURCE_ID, selfReference, type ProvisionerSpec } from "./runner-resource.js";
 import { canonicalJson, operationTriggers, sha256Hex } from "./triggers.js";
 
 export type OperationMethod = "POST" | "PUT" | "PATCH" | "DELETE";
@@ -120,6 +128,11 @@ export function normalizeAsyncOperationProps(id: string, props: AsyncOperationPr
   const runner = normalizeRunnerProps(KIND, id, props, CALL_VARIABLES);
   const call = normalizeCall(id, "", props);
   let destroy: NormalizedAsyncOperationProps["destroy"];
+  if (props.destroy !== undefined && runner.runner === "provider") {
+    throw new ConstructPropsError(
+      `${propLabel(KIND, id, "destroy")} only applies to the local-exec runners: with runner "provider" destroy only removes the resource from the state; run the destroy-time operation as its own AsyncOperation`,
+    );
+  }
   if (props.destroy !== undefined) {
     if (props.destroy === null || typeof props.destroy !== "object") {
       throw new ConstructPropsError(`${propLabel(KIND, id, "destroy")} must be an object such as { method: "DELETE", path: "/v1/…" }`);
@@ -192,15 +205,32 @@ function normalizeBody(label: string, body: OperationCall["body"]): string | und
 }
 
 export class AsyncOperation extends Construct implements ITerraformDependable {
-  /** The `terraform_data` or `null_resource` carrying the provisioners. */
+  /** The `terraform_data` or `null_resource` carrying the provisioners, or the `jobgate_operation`. */
   readonly resource: TerraformResource;
   /** The props after defaults and checks. */
   readonly props: NormalizedAsyncOperationProps;
+  readonly #outcome: JobOutcome | undefined;
 
   constructor(scope: Construct, id: string, props: AsyncOperationProps) {
     super(scope, id);
     this.props = normalizeAsyncOperationProps(id, props);
     const p = this.props;
+    if (p.runner === "provider") {
+      const provider = jobgateProviderFor(this, p.apiUrl, p.forgeVersion);
+      const resource = new JobgateOperation(this, RESOURCE_ID, {
+        method: p.method,
+        path: p.path,
+        ...(p.body !== undefined ? { body: p.body } : {}),
+        ...(p.idempotencyKey !== undefined ? { idempotencyKey: p.idempotencyKey } : {}),
+        timeouts: { create: p.timeout },
+        ...(provider !== undefined ? { provider } : {}),
+        ...(p.dependsOn.length > 0 ? { dependsOn: [...p.dependsOn] } : {}),
+      });
+      this.resource = resource;
+      this.#outcome = resource.outcome;
+      return;
+    }
+    this.#outcome = undefined;
     const connection = connectionEnvironment(p);
     const provisioners: ProvisionerSpec[] = [
       {
@@ -244,6 +274,23 @@ export class AsyncOperation extends Construct implements ITerraformDependable {
   /** Lets other resources `dependsOn` this operation. */
   get fqn(): string {
     return this.resource.fqn;
+  }
+
+  /** The id of the job the operation started (`runner: "provider"` only). */
+  get jobId(): string {
+    return outcomeOrThrow(KIND, this.node.id, this.#outcome, '"jobId"').jobId;
+  }
+  /** The job's final status (`runner: "provider"` only). */
+  get status(): string {
+    return outcomeOrThrow(KIND, this.node.id, this.#outcome, '"status"').status;
+  }
+  /** The job's result as JSON text (`runner: "provider"` only). */
+  get resultJson(): string {
+    return outcomeOrThrow(KIND, this.node.id, this.#outcome, '"resultJson"').resultJson;
+  }
+  /** One member of the job's result, e.g. `result("release_id")` (`runner: "provider"` only). */
+  result(key: string): string {
+    return outcomeOrThrow(KIND, this.node.id, this.#outcome, `result(${JSON.stringify(key)})`).result(key);
   }
 }
 

@@ -6,6 +6,10 @@
  * Exit codes of the CLI decide the apply (spec §9): 0 lets it go on; 1 (the job failed,
  * `error.code: error.message` printed), 3 (timeout, last state printed), 4, 5, 6 fail it.
  * The resource is replaced — and the wait re-run — only when the job id changes.
+ *
+ * With `runner: "provider"` it is the jobgate provider's `jobgate_job_wait` instead (no
+ * command at all), and the job's outcome is there for other resources: `jobId`, `status`,
+ * `resultJson`, `result(key)`.
  */
 import type { ITerraformDependable, TerraformResource } from "cdktf";
 import { Construct } from "constructs";
@@ -14,7 +18,10 @@ import { isIdentifier } from "../../api/identifiers.js";
 import { cliCommand } from "./cli-command.js";
 import { isApplyTimeValue, propLabel, requireString, ConstructPropsError } from "./prop-checks.js";
 import { connectionEnvironment, normalizeRunnerProps, type NormalizedRunnerProps, type RunnerProps } from "./runner-props.js";
-import { createRunnerResource } from "./runner-resource.js";
+import { JobgateJobWait } from "./provider-job-wait.js";
+import type { JobOutcome } from "./provider-outcome.js";
+import { jobgateProviderFor, outcomeOrThrow } from "./provider-runner.js";
+import { createRunnerResource, RESOURCE_ID } from "./runner-resource.js";
 
 export interface JobWaitProps extends RunnerProps {
   /**
@@ -44,15 +51,29 @@ export function normalizeJobWaitProps(id: string, props: JobWaitProps): Normaliz
 }
 
 export class JobWait extends Construct implements ITerraformDependable {
-  /** The `terraform_data` or `null_resource` carrying the provisioner. */
+  /** The `terraform_data` or `null_resource` carrying the provisioner, or the `jobgate_job_wait`. */
   readonly resource: TerraformResource;
   /** The props after defaults and checks. */
   readonly props: NormalizedJobWaitProps;
+  readonly #outcome: JobOutcome | undefined;
 
   constructor(scope: Construct, id: string, props: JobWaitProps) {
     super(scope, id);
     this.props = normalizeJobWaitProps(id, props);
     const p = this.props;
+    if (p.runner === "provider") {
+      const provider = jobgateProviderFor(this, p.apiUrl, p.forgeVersion);
+      const resource = new JobgateJobWait(this, RESOURCE_ID, {
+        jobId: p.jobId,
+        timeouts: { create: p.timeout },
+        ...(provider !== undefined ? { provider } : {}),
+        ...(p.dependsOn.length > 0 ? { dependsOn: [...p.dependsOn] } : {}),
+      });
+      this.resource = resource;
+      this.#outcome = resource.outcome;
+      return;
+    }
+    this.#outcome = undefined;
     this.resource = createRunnerResource(this, {
       runner: p.runner,
       triggers: { job_id: p.jobId },
@@ -72,5 +93,22 @@ export class JobWait extends Construct implements ITerraformDependable {
   /** Lets other resources `dependsOn` this wait. */
   get fqn(): string {
     return this.resource.fqn;
+  }
+
+  /** The job's id: the provider's attribute with `runner: "provider"`, else the `jobId` prop. */
+  get jobId(): string {
+    return this.#outcome?.jobId ?? this.props.jobId;
+  }
+  /** The job's final status (`runner: "provider"` only). */
+  get status(): string {
+    return outcomeOrThrow("JobWait", this.node.id, this.#outcome, '"status"').status;
+  }
+  /** The job's result as JSON text (`runner: "provider"` only). */
+  get resultJson(): string {
+    return outcomeOrThrow("JobWait", this.node.id, this.#outcome, '"resultJson"').resultJson;
+  }
+  /** One member of the job's result, e.g. `result("build_id")` (`runner: "provider"` only). */
+  result(key: string): string {
+    return outcomeOrThrow("JobWait", this.node.id, this.#outcome, `result(${JSON.stringify(key)})`).result(key);
   }
 }

@@ -17,8 +17,8 @@ import {
   propLabel,
 } from "./prop-checks.js";
 
-export type Runner = "terraform_data" | "null_resource";
-export const RUNNERS: readonly Runner[] = ["terraform_data", "null_resource"];
+export type Runner = "terraform_data" | "null_resource" | "provider";
+export const RUNNERS: readonly Runner[] = ["terraform_data", "null_resource", "provider"];
 export const DEFAULT_RUNNER: Runner = "terraform_data";
 
 export type OnFailure = "fail" | "continue";
@@ -37,7 +37,10 @@ export interface RunnerProps {
   /**
    * The resource that carries the provisioner: `"terraform_data"` is built into
    * Terraform ≥ 1.4 (no provider download, works air-gapped); `"null_resource"` comes
-   * from hashicorp/null, whose provider the construct adds to the stack when missing.
+   * from hashicorp/null, whose provider the construct adds to the stack when missing;
+   * `"provider"` is the jobgate provider's own resource (`jobgate_job_wait` /
+   * `jobgate_operation`, installed with `jobgate provider install`), whose job outcome
+   * other resources can use (`jobId`, `status`, `resultJson`, `result(key)`).
    * @default "terraform_data"
    */
   readonly runner?: Runner;
@@ -118,12 +121,21 @@ export function normalizeRunnerProps(
       throw new ConstructPropsError(`${label("environment")} must not set ${name}; use the ${JSON.stringify(prop)} prop instead`);
     }
   }
+  const runner = oneOf(label("runner"), props.runner, RUNNERS, DEFAULT_RUNNER);
+  if (runner === "provider") {
+    // These shape the local-exec command; the provider's resource has no command.
+    for (const prop of ["cli", "environment", "onFailure", "quiet"] as const) {
+      if (props[prop] !== undefined) {
+        throw new ConstructPropsError(`${label(prop)} only applies to the local-exec runners ("terraform_data", "null_resource"), not to runner "provider"; remove it`);
+      }
+    }
+  }
   if (props.dependsOn !== undefined && !Array.isArray(props.dependsOn)) {
     throw new ConstructPropsError(`${label("dependsOn")} must be an array of resources or constructs`);
   }
   return {
     timeout: positiveDuration(label("timeout"), props.timeout, DEFAULT_WAIT_TIMEOUT),
-    runner: oneOf(label("runner"), props.runner, RUNNERS, DEFAULT_RUNNER),
+    runner,
     apiUrl: optionalApiUrl(label("apiUrl"), props.apiUrl),
     forgeVersion: optionalForgeVersion(label("forgeVersion"), props.forgeVersion),
     cli: optionalCli(label("cli"), props.cli),
