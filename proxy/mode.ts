@@ -45,7 +45,7 @@ export function createModeDeps(options: NormalizedServeOptions, logger: Logger):
     lifecycle: new Lifecycle(),
     logger,
     requests: new RequestLog(metrics, logger),
-    holds: new HoldQuota(options.maxHoldsPerKey, metrics),
+    holds: new HoldQuota(options.maxHoldsPerKey),
     streams: new StreamBudget(options.streamBufferBytes, options.streamBufferTotalBytes, metrics),
   };
 }

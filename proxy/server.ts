@@ -83,6 +83,7 @@ export async function startServer(serveOptions: ServeOptions, deps: ServerDeps =
   server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
     const answer = clientErrorAnswer(error, { headersMs: options.headersTimeoutMs, bodyMs: options.bodyTimeoutMs });
     if (answer !== undefined) metrics.countRequest(`refused: ${answer.code}`, ERROR_STATUS[answer.code]);
+    if (answer?.limit !== undefined) metrics.countLimit(answer.limit);
     answerClientError(socket, answer);
   });
 

@@ -16,6 +16,8 @@ export class ApiError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly headers: Readonly<Record<string, string>> = {},
+    /** The limit this answer enforces (its flag's name in snake case), counted in jobgate_limit_hits_total. */
+    readonly limit?: string,
   ) {
     super(message);
     this.status = ERROR_STATUS[code];

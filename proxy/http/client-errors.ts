@@ -14,18 +14,26 @@ import { errorBody } from "./api-error.js";
 const REASONS: Partial<Record<number, string>> = { 400: "Bad Request", 408: "Request Timeout", 431: "Request Header Fields Too Large" };
 
 /** What to answer for a parser error; undefined when the connection should just be closed (the client went away). */
-export function clientErrorAnswer(error: NodeJS.ErrnoException, timeouts: { headersMs: number; bodyMs: number }): { code: ErrorCode; message: string } | undefined {
+export interface ClientErrorAnswer {
+  readonly code: ErrorCode;
+  readonly message: string;
+  /** The limit it enforces, counted in jobgate_limit_hits_total. */
+  readonly limit?: string;
+}
+
+export function clientErrorAnswer(error: NodeJS.ErrnoException, timeouts: { headersMs: number; bodyMs: number }): ClientErrorAnswer | undefined {
   switch (error.code) {
     case "ECONNRESET":
     case "EPIPE":
       return undefined;
     case "HPE_HEADER_OVERFLOW":
-      return { code: "headers_too_large", message: `the request's headers are larger than ${MAX_HEADER_BYTES / 1024} KiB` };
+      return { code: "headers_too_large", message: `the request's headers are larger than ${MAX_HEADER_BYTES / 1024} KiB`, limit: "max_header_size" };
     case "ERR_HTTP_REQUEST_TIMEOUT":
     case "HPE_HEADERS_TIMEOUT":
       return {
         code: "request_timeout",
         message: `the request did not arrive in time (headers within ${timeouts.headersMs / 1000} s, a body within ${timeouts.bodyMs / 1000} s of them)`,
+        limit: "request_timeout",
       };
     default:
       return { code: "invalid_request", message: "the request is not valid HTTP/1.1" };
@@ -33,7 +41,7 @@ export function clientErrorAnswer(error: NodeJS.ErrnoException, timeouts: { head
 }
 
 /** Answers on the raw socket (no response object exists yet) and closes it. */
-export function answerClientError(socket: Duplex, answer: { code: ErrorCode; message: string } | undefined): void {
+export function answerClientError(socket: Duplex, answer: ClientErrorAnswer | undefined): void {
   if (answer === undefined || !socket.writable) {
     socket.destroy();
     return;

@@ -16,7 +16,7 @@ export function toApiError(error: unknown, onUnexpected: (error: unknown) => voi
     return new ApiError("unavailable", `the job store is unavailable (${error.message}); try again shortly`, { "Retry-After": String(STORE_RETRY_AFTER_S) });
   }
   if (error instanceof StoreFullError) {
-    return new ApiError("unavailable", "the job store is full of jobs in flight; try again later", { "Retry-After": String(STORE_RETRY_AFTER_S) });
+    return new ApiError("unavailable", "the job store is full of jobs in flight; try again later", { "Retry-After": String(STORE_RETRY_AFTER_S) }, "max_jobs");
   }
   if (error instanceof IdempotencyKeyError) {
     return error.reason === "job_gone" ? new ApiError("not_found", error.message) : new ApiError("conflict", error.message);

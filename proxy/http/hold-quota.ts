@@ -1,5 +1,4 @@
 import { ApiError } from "./api-error.js";
-import type { ServerMetrics } from "../metrics.js";
 
 /** Seconds a caller over its hold quota is told to wait (holds end within --max-wait). */
 const HOLD_QUOTA_RETRY_AFTER_S = 5;
@@ -12,20 +11,17 @@ const HOLD_QUOTA_RETRY_AFTER_S = 5;
 export class HoldQuota {
   private readonly held = new Map<unknown, number>();
 
-  constructor(
-    private readonly limit: number,
-    private readonly metrics: ServerMetrics,
-  ) {}
+  constructor(private readonly limit: number) {}
 
   /** Takes one hold for `key` and returns its release; past the limit, a 429 naming it. */
   take(key: unknown): () => void {
     const count = this.held.get(key) ?? 0;
     if (count >= this.limit) {
-      this.metrics.countLimit("max_holds_per_key");
       throw new ApiError(
         "rate_limited",
         `this key already holds ${count} long-polls and streams (--max-holds-per-key ${this.limit}); wait for one to end, or ask without a wait`,
         { "Retry-After": String(HOLD_QUOTA_RETRY_AFTER_S) },
+        "max_holds_per_key",
       );
     }
     this.held.set(key, count + 1);

@@ -28,7 +28,7 @@ export const jsonBody: RequestHandler = (req, res, next) => {
 /** The answer for what the body parser refused. */
 function bodyError(error: unknown, contentEncoding: string | undefined): unknown {
   const { type, status } = (error ?? {}) as { type?: unknown; status?: unknown };
-  if (type === "entity.too.large") return new ApiError("payload_too_large", `the body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB`);
+  if (type === "entity.too.large") return new ApiError("payload_too_large", `the body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB`, {}, "max_body_size");
   if (type === "entity.parse.failed") return invalidRequest("the body is not valid JSON");
   if (type === "encoding.unsupported") {
     return invalidRequest(`Content-Encoding ${JSON.stringify(contentEncoding ?? "")} is not supported; send identity, gzip, deflate or br`);
@@ -53,7 +53,7 @@ export function checkJson(body: unknown): void {
     const { value, depth, field } = stack.pop()!;
     if (typeof value === "number" && !Number.isFinite(value)) throw invalidRequest(`${field || "the body"}: ${value} is not a number JSON can carry`);
     if (typeof value !== "object" || value === null) continue;
-    if (depth + 1 > MAX_JSON_DEPTH) throw invalidRequest(`${field || "the body"} is nested deeper than ${MAX_JSON_DEPTH} levels`);
+    if (depth + 1 > MAX_JSON_DEPTH) throw new ApiError("invalid_request", `${field || "the body"} is nested deeper than ${MAX_JSON_DEPTH} levels`, {}, "max_json_depth");
     for (const [key, child] of Object.entries(value)) stack.push({ value: child, depth: depth + 1, field: depth === 0 ? key : field });
   }
 }

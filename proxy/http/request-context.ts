@@ -55,7 +55,9 @@ export class RequestLog {
 
   /** The envelope for whatever a route threw (unexpected errors are logged with the request id, and become a bare 500). */
   errorFor(ctx: RequestContext, error: unknown, route: string): ApiError {
-    return toApiError(error, (unexpected) => this.logger.error({ err: unexpected, request_id: ctx.requestId, route }, "unhandled error"));
+    const apiError = toApiError(error, (unexpected) => this.logger.error({ err: unexpected, request_id: ctx.requestId, route }, "unhandled error"));
+    if (apiError.limit !== undefined) this.metrics.countLimit(apiError.limit);
+    return apiError;
   }
 
   /** Answers `error` on `res` (with the context's headers) — or cuts the connection when an answer was under way. */

@@ -1,6 +1,22 @@
 import type { Command } from "commander";
-import { DEFAULT_HOST, DEFAULT_MAX_JOBS, DEFAULT_MAX_WAIT_S, DEFAULT_POLL_HINT_S, DEFAULT_PORT, DEFAULT_RETENTION_MS, HEARTBEAT_MS } from "../../../api/defaults.js";
+import {
+  DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_HOST,
+  DEFAULT_MAX_ACCOUNT_JOBS,
+  DEFAULT_MAX_HOLDS_PER_KEY,
+  DEFAULT_MAX_IDEMPOTENCY_KEYS,
+  DEFAULT_MAX_JOBS,
+  DEFAULT_MAX_WAIT_S,
+  DEFAULT_POLL_HINT_S,
+  DEFAULT_PORT,
+  DEFAULT_RETENTION_MS,
+  DEFAULT_STREAM_BUFFER_BYTES,
+  DEFAULT_STREAM_BUFFER_TOTAL_BYTES,
+  HEARTBEAT_MS,
+} from "../../../api/defaults.js";
 import { ENV } from "../../../api/env.js";
+import { MAX_BODY_BYTES, MAX_HEADER_BYTES, MAX_JSON_DEPTH } from "../../../api/limits.js";
 import { formatDuration, parseDuration } from "../../../client/duration.js";
 import {
   DEFAULT_ACCESS_TTL_MS,
@@ -33,6 +49,29 @@ interface ServeFlags {
   accessTtl: string;
   watchIdle: string;
   upstreamSseFirstByte: string;
+  maxHoldsPerKey: string;
+  streamBuffer: string;
+  streamBufferTotal: string;
+  maxAccountJobs: string;
+  maxIdempotencyKeys: string;
+  headersTimeout: string;
+  bodyTimeout: string;
+}
+
+const SIZE = /^(\d+)(B|KiB|MiB|GiB)?$/;
+const SIZE_UNITS: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
+
+/** Bytes of a size flag: a whole number with an optional unit (B, KiB, MiB, GiB). */
+function byteSize(text: string, flag: string): number {
+  const match = SIZE.exec(text.trim());
+  if (match === null) throw new ServeOptionsError(`${flag} must be a size such as 1MiB, 256MiB or 65536 (bytes; units B, KiB, MiB, GiB), got ${JSON.stringify(text)}`);
+  return Number(match[1]) * SIZE_UNITS[match[2] ?? "B"]!;
+}
+
+/** The shortest spelling of a size in bytes (268435456 → "256MiB"). */
+function formatSize(bytes: number): string {
+  for (const unit of ["GiB", "MiB", "KiB"] as const) if (bytes % SIZE_UNITS[unit]! === 0) return `${bytes / SIZE_UNITS[unit]!}${unit}`;
+  return `${bytes}B`;
 }
 
 /** Seconds of a Go-style duration flag that must be whole seconds. */
@@ -67,6 +106,13 @@ export function toServeOptions(flags: ServeFlags): ServeOptions {
     accessTtlMs: parseDuration(flags.accessTtl, "--access-ttl"),
     watchIdleMs: parseDuration(flags.watchIdle, "--watch-idle"),
     sseFirstByteMs: parseDuration(flags.upstreamSseFirstByte, "--upstream-sse-first-byte"),
+    maxHoldsPerKey: wholeNumber(flags.maxHoldsPerKey, "--max-holds-per-key"),
+    streamBufferBytes: byteSize(flags.streamBuffer, "--stream-buffer"),
+    streamBufferTotalBytes: byteSize(flags.streamBufferTotal, "--stream-buffer-total"),
+    maxAccountJobs: wholeNumber(flags.maxAccountJobs, "--max-account-jobs"),
+    maxIdempotencyKeys: wholeNumber(flags.maxIdempotencyKeys, "--max-idempotency-keys"),
+    headersTimeoutMs: parseDuration(flags.headersTimeout, "--headers-timeout"),
+    bodyTimeoutMs: parseDuration(flags.bodyTimeout, "--body-timeout"),
   };
 }
 
@@ -98,12 +144,22 @@ export function registerServe(program: Command): void {
     .option("--access-ttl <duration>", "proxy mode: how long the upstream's yes to a token for a job is trusted", formatDuration(DEFAULT_ACCESS_TTL_MS))
     .option("--watch-idle <duration>", "proxy mode: end an upstream watch nobody asked about for this long", formatDuration(DEFAULT_WATCH_IDLE_MS))
     .option("--upstream-sse-first-byte <duration>", "proxy mode: an upstream stream silent this long is buffered; long-poll instead", formatDuration(DEFAULT_SSE_FIRST_BYTE_MS))
+    .option("--max-holds-per-key <n>", "limit: long-polls and streams one key may hold at once; 429 past it", String(DEFAULT_MAX_HOLDS_PER_KEY))
+    .option("--stream-buffer <size>", "limit: unsent SSE bytes of one stream before its stalled reader is dropped", formatSize(DEFAULT_STREAM_BUFFER_BYTES))
+    .option("--stream-buffer-total <size>", "limit: unsent SSE bytes of all streams; past it the most-behind streams end first", formatSize(DEFAULT_STREAM_BUFFER_TOTAL_BYTES))
+    .option("--max-account-jobs <n>", "limit: jobs one account may hold; its own oldest finished jobs make room, else 429", String(DEFAULT_MAX_ACCOUNT_JOBS))
+    .option("--max-idempotency-keys <n>", "limit: Idempotency-Keys kept per account (at least 24h each, unless this bound forces one out)", String(DEFAULT_MAX_IDEMPOTENCY_KEYS))
+    .option("--headers-timeout <duration>", "limit: a request's headers must arrive within this; 408 and the connection closed", formatDuration(DEFAULT_HEADERS_TIMEOUT_MS))
+    .option("--body-timeout <duration>", "limit: a body must arrive within this of its headers; 408 and the connection closed", formatDuration(DEFAULT_BODY_TIMEOUT_MS))
     .addHelpText(
       "after",
       "\nExamples:\n" +
         "  $ jobgate serve --keys examples/keys.json\n" +
         `  $ ${ENV.keysFile}=/etc/jobgate/keys.json jobgate serve --host 0.0.0.0 --port 9000 --max-wait 120s\n` +
-        "  $ jobgate serve --upstream https://api.managed.dev --port 8080   # a polling proxy for a CI fleet\n",
+        "  $ jobgate serve --upstream https://api.managed.dev --port 8080   # a polling proxy for a CI fleet\n" +
+        "\nLimits (spec §2), besides the flags marked limit: above; each bite is counted in jobgate_limit_hits_total:\n" +
+        `  request headers at most ${MAX_HEADER_BYTES / 1024} KiB (431); bodies at most ${MAX_BODY_BYTES / 1024 / 1024} MiB (413), nested at most ${MAX_JSON_DEPTH} levels (400);\n` +
+        "  a body is read only after authentication; --max-jobs in flight leaves publishes a 503 with Retry-After.\n",
     )
     .action(async (flags: ServeFlags) => {
       let server;
