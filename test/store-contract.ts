@@ -4,7 +4,16 @@
  * waited for, never asserted in the same tick (a networked backend delivers later); the
  * two-instance part runs two stores over one shared backend, as two replicas would be.
  */
-import { IdempotencyKeyError, JobExistsError, type JobStore, type NewJob, type StoredJob } from "../proxy/store/types.js";
+import {
+  AccountFullError,
+  IdempotencyKeyError,
+  JobExistsError,
+  StoreFullError,
+  type JobStore,
+  type NewJob,
+  type StoreBounds,
+  type StoredJob,
+} from "../proxy/store/types.js";
 import { newJobId } from "../proxy/ulid.js";
 
 export function newJob(overrides: Partial<NewJob> = {}): NewJob {
@@ -19,8 +28,8 @@ export function newJob(overrides: Partial<NewJob> = {}): NewJob {
 }
 
 export interface StoreFixture {
-  /** A fresh, empty store. */
-  create(): Promise<JobStore>;
+  /** A fresh, empty store with these bounds (the defaults otherwise). */
+  create(bounds?: StoreBounds): Promise<JobStore>;
   /** Two instances over one fresh, empty shared backend. */
   createPair(): Promise<[JobStore, JobStore]>;
 }
@@ -231,6 +240,76 @@ export function describeJobStoreContract(name: string, fixture: StoreFixture): v
       expect(secret.length).toBeGreaterThanOrEqual(32);
       expect(Buffer.from(await store.cursorSecret()).equals(Buffer.from(secret))).toBe(true);
       await expect(store.checkHealth()).resolves.toBeUndefined();
+    });
+  });
+
+  describe(`JobStore contract, bounds and fairness (spec §8): ${name}`, () => {
+    const stores: JobStore[] = [];
+    const open = async (bounds: StoreBounds): Promise<JobStore> => {
+      const opened = await fixture.create(bounds);
+      stores.push(opened);
+      return opened;
+    };
+    afterEach(async () => {
+      for (const opened of stores.splice(0)) await opened.close();
+    });
+    const finish = (store: JobStore, id: string) => store.update(id, () => ({ status: "succeeded", progress: 1 }));
+    const held = async (store: JobStore, id: string) => (await store.get(id)) !== undefined;
+
+    test("past its quota an account's own oldest finished job makes room; other accounts keep theirs", async () => {
+      const store = await open({ maxAccountJobs: 3 });
+      const theirs = (await store.insert(newJob({ account: "acct_2" }))).job;
+      await finish(store, theirs.id);
+      const [a1, a2, a3] = [(await store.insert(newJob())).job, (await store.insert(newJob())).job, (await store.insert(newJob())).job];
+      await finish(store, a2.id);
+      await finish(store, a1.id); // a2 finished first: it is the oldest finished
+      await store.get(a2.id); // and a read does not make it younger
+      const a4 = (await store.insert(newJob())).job;
+      expect(await held(store, a2.id)).toBe(false);
+      for (const id of [a1.id, a3.id, a4.id, theirs.id]) expect(await held(store, id)).toBe(true);
+    });
+
+    test("an account whose quota is all in flight is refused (AccountFullError); other accounts are not", async () => {
+      const store = await open({ maxAccountJobs: 2 });
+      await store.insert(newJob());
+      await store.insert(newJob());
+      await expect(store.insert(newJob())).rejects.toBeInstanceOf(AccountFullError);
+      expect((await store.insert(newJob({ account: "acct_2" }))).created).toBe(true);
+    });
+
+    test("at the global bound the heaviest account pays; a lighter one's finished jobs stay", async () => {
+      const store = await open({ maxJobs: 6, maxAccountJobs: 100 });
+      const light = (await store.insert(newJob({ account: "acct_light" }))).job;
+      await finish(store, light.id);
+      const heavy: StoredJob[] = [];
+      for (let i = 0; i < 5; i++) heavy.push((await store.insert(newJob({ account: "acct_heavy" }))).job);
+      await finish(store, heavy[3]!.id);
+      await finish(store, heavy[1]!.id);
+      await store.insert(newJob({ account: "acct_other" })); // full: the heavy account's oldest finished goes
+      expect(await held(store, heavy[3]!.id)).toBe(false);
+      expect(await held(store, light.id)).toBe(true);
+      await store.insert(newJob({ account: "acct_heavy" })); // its own volume: its next oldest finished goes
+      expect(await held(store, heavy[1]!.id)).toBe(false);
+      expect(await held(store, light.id)).toBe(true);
+    });
+
+    test("at the bound, only jobs in flight and lighter accounts' finished jobs left: StoreFullError, and nothing is evicted", async () => {
+      const store = await open({ maxJobs: 4, maxAccountJobs: 100 });
+      const light = (await store.insert(newJob({ account: "acct_light" }))).job;
+      await finish(store, light.id);
+      for (let i = 0; i < 3; i++) await store.insert(newJob({ account: "acct_heavy" }));
+      await expect(store.insert(newJob({ account: "acct_heavy" }))).rejects.toBeInstanceOf(StoreFullError);
+      expect(await held(store, light.id)).toBe(true); // never the lighter account's finished job
+      expect((await store.insert(newJob({ account: "acct_light" }))).created).toBe(true); // its own finished job makes room
+      expect(await held(store, light.id)).toBe(false);
+      await expect(store.insert(newJob({ account: "acct_third" }))).rejects.toBeInstanceOf(StoreFullError);
+    });
+
+    test("another account's Idempotency-Keys never flush this one's", async () => {
+      const store = await open({ maxIdempotencyKeysPerAccount: 3 });
+      const mine = await store.insert(newJob(), { key: "deploy-1", fingerprint: "f" });
+      for (let i = 0; i < 10; i++) await store.insert(newJob({ account: "acct_2" }), { key: `flood-${i}`, fingerprint: "f" });
+      expect(await store.insert(newJob(), { key: "deploy-1", fingerprint: "f" })).toEqual({ job: mine.job, created: false });
     });
   });
 

@@ -3,7 +3,7 @@ import { StoreFullError } from "../proxy/store/types.js";
 import { describeJobStoreContract, newJob } from "./store-contract.js";
 
 describeJobStoreContract("memory", {
-  create: async () => new MemoryJobStore(),
+  create: async (bounds) => new MemoryJobStore(bounds),
   createPair: async () => {
     const first = new MemoryJobStore();
     return [first, first.replica()];

@@ -4,7 +4,7 @@
  * cannot answer is a 503 with Retry-After — never a 404); the router's undecodable path as
  * a 404 (the body's errors are json-body.ts'); anything else a bare 500 (logged, no details).
  */
-import { IdempotencyKeyError, StoreFullError, StoreUnavailableError } from "../store/types.js";
+import { AccountFullError, IdempotencyKeyError, StoreFullError, StoreUnavailableError } from "../store/types.js";
 import { ApiError } from "./api-error.js";
 
 /** Seconds a caller is told to wait when the store cannot answer or is full of jobs in flight. */
@@ -17,6 +17,9 @@ export function toApiError(error: unknown, onUnexpected: (error: unknown) => voi
   }
   if (error instanceof StoreFullError) {
     return new ApiError("unavailable", "the job store is full of jobs in flight; try again later", { "Retry-After": String(STORE_RETRY_AFTER_S) }, "max_jobs");
+  }
+  if (error instanceof AccountFullError) {
+    return new ApiError("rate_limited", `${error.message}; wait for some to finish`, { "Retry-After": String(STORE_RETRY_AFTER_S) }, "max_account_jobs");
   }
   if (error instanceof IdempotencyKeyError) {
     return error.reason === "job_gone" ? new ApiError("not_found", error.message) : new ApiError("conflict", error.message);

@@ -1,11 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { LRUCache } from "lru-cache";
-import { DEFAULT_MAX_JOBS, DEFAULT_RETENTION_MS } from "../../api/defaults.js";
+import { DEFAULT_MAX_ACCOUNT_JOBS, DEFAULT_MAX_IDEMPOTENCY_KEYS, DEFAULT_MAX_JOBS, DEFAULT_RETENTION_MS } from "../../api/defaults.js";
 import { isTerminal, JOB_STATUSES, type JobStatus } from "../../api/job.js";
-import { canSee } from "../tenancy/visibility.js";
 import { changesJob } from "./change.js";
 import { ChangeNotifier } from "./change-notifier.js";
+import { ListIndex } from "./list-index.js";
 import {
+  AccountFullError,
   IdempotencyKeyError,
   JobExistsError,
   StoreFullError,
@@ -14,37 +15,28 @@ import {
   type Inserted,
   type JobChange,
   type JobStore,
-  type ListPosition,
   type ListQuery,
   type NewJob,
+  type StoreBounds,
   type StoreStats,
   type StoredJob,
 } from "./types.js";
 
-/** How often expired finished jobs are swept (they are also dropped lazily on read). */
+/** How often expired finished jobs are swept (they are also invisible to reads once expired). */
 const PURGE_INTERVAL_MS = 60_000;
 /** `Idempotency-Key`s are kept at least this long (spec §8). */
 export const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000;
-/** Keys kept per account; past it the account's least recently used key goes. */
-export const DEFAULT_MAX_IDEMPOTENCY_KEYS_PER_ACCOUNT = 10_000;
 
-export interface MemoryStoreOptions {
-  /** Bound on all jobs held, in flight and finished. @default 100_000 */
-  readonly maxJobs?: number;
-  /** Finished jobs are kept at least this long unless the bound forces eviction. @default 24h */
-  readonly retentionMs?: number;
-  /** `Idempotency-Key`s kept per account. @default 10_000 */
-  readonly maxIdempotencyKeysPerAccount?: number;
+export interface MemoryStoreOptions extends StoreBounds {
   /** Clock, for tests. @default Date.now */
   readonly now?: () => number;
 }
 
 /**
- * The embedded store (spec §8): jobs in flight live in a plain map and are never evicted;
- * finished jobs live in an LRU bounded by `maxJobs` (minus those in flight) with a
- * `retentionMs` TTL, ordered by when they last changed — reads change nothing the store
- * keeps, so reading a job (visible or not) cannot keep it alive or reveal it exists.
- * A per-account index kept in list order serves keyset paging.
+ * The embedded store (spec §8), with the bounds and fairness of `StoreBounds`: jobs in
+ * flight are never evicted; each account's finished jobs leave in the order they finished
+ * (reads change nothing the store keeps, so reading a job — visible or not — cannot keep
+ * it alive or reveal it exists); `list` walks per-query indexes (list-index.ts).
  *
  * The data lives in a `MemoryBackend`; `replica()` opens a second instance over the same
  * data with its own waiters, woken asynchronously as a networked backend's would be — the
@@ -65,6 +57,11 @@ export class MemoryJobStore implements JobStore {
     return new MemoryJobStore({}, this.backend);
   }
 
+  /** Positions `list` has looked at so far: a page's exact cost. */
+  get listExamined(): number {
+    return this.backend.index.examined;
+  }
+
   async insert(fresh: NewJob, idempotency?: IdempotencyClaim): Promise<Inserted> {
     return this.backend.insert(fresh, idempotency);
   }
@@ -82,7 +79,7 @@ export class MemoryJobStore implements JobStore {
   }
 
   async list(query: ListQuery): Promise<StoredJob[]> {
-    return this.backend.list(query);
+    return this.backend.index.page(query);
   }
 
   waitForChange(id: string, afterVersion: number, signal: AbortSignal): Promise<StoredJob | undefined> {
@@ -125,21 +122,29 @@ export class MemoryJobStore implements JobStore {
   }
 }
 
-/** The jobs, their index and the shared tables of the memory store, and the instances to wake. */
+/** One account's part of the store: how many of its jobs are in flight, its finished ones by finish time, its keys. */
+interface AccountShelf {
+  inFlight: number;
+  /** Finished job ids → when they finished, oldest first (a Map keeps insertion order). */
+  readonly finished: Map<string, number>;
+  readonly keys: LRUCache<string, { fingerprint: string; jobId: string }>;
+}
+
+function held(shelf: AccountShelf): number {
+  return shelf.inFlight + shelf.finished.size;
+}
+
+/** The jobs, their indexes and the shared tables of the memory store, and the instances to wake. */
 export class MemoryBackend {
   readonly cursorSecret = randomBytes(32);
+  readonly index = new ListIndex((id) => this.peek(id));
   private readonly maxJobs: number;
+  private readonly maxAccountJobs: number;
   private readonly maxKeysPerAccount: number;
+  private readonly retentionMs: number;
   private readonly now: () => number;
-  private readonly inFlight = new Map<string, StoredJob>();
-  private readonly finished: LRUCache<string, StoredJob>;
-  /**
-   * Per account, positions in ascending list-key order (oldest first). A departed job's
-   * position stays until more than half are dead, then the list is compacted: removing
-   * each one from a 100 000-long array would cost every eviction a linear splice.
-   */
-  private readonly index = new Map<string, { positions: ListPosition[]; dead: number }>();
-  private readonly idempotency = new Map<string, LRUCache<string, { fingerprint: string; jobId: string }>>();
+  private readonly jobs = new Map<string, StoredJob>();
+  private readonly accounts = new Map<string, AccountShelf>();
   private readonly byStatus = Object.fromEntries(JOB_STATUSES.map((status) => [status, 0])) as Record<JobStatus, number>;
   private readonly instances = new Set<ChangeNotifier<StoredJob>>();
   private readonly purgeTimer: NodeJS.Timeout;
@@ -147,21 +152,11 @@ export class MemoryBackend {
 
   constructor(options: MemoryStoreOptions) {
     this.maxJobs = options.maxJobs ?? DEFAULT_MAX_JOBS;
-    this.maxKeysPerAccount = options.maxIdempotencyKeysPerAccount ?? DEFAULT_MAX_IDEMPOTENCY_KEYS_PER_ACCOUNT;
+    this.maxAccountJobs = options.maxAccountJobs ?? DEFAULT_MAX_ACCOUNT_JOBS;
+    this.maxKeysPerAccount = options.maxIdempotencyKeysPerAccount ?? DEFAULT_MAX_IDEMPOTENCY_KEYS;
+    this.retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
     this.now = options.now ?? Date.now;
-    const retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
-    this.finished = new LRUCache<string, StoredJob>({
-      max: this.maxJobs,
-      ttl: retentionMs,
-      updateAgeOnGet: false,
-      ttlResolution: 0,
-      perf: { now: () => this.now() },
-      dispose: (job, _id, reason) => {
-        // "set" is a replacement by the same id, not a departure.
-        if (reason !== "set") this.forget(job);
-      },
-    });
-    this.purgeTimer = setInterval(() => this.finished.purgeStale(), Math.min(PURGE_INTERVAL_MS, retentionMs));
+    this.purgeTimer = setInterval(() => this.purgeExpired(), Math.min(PURGE_INTERVAL_MS, this.retentionMs));
     this.purgeTimer.unref();
   }
 
@@ -174,14 +169,17 @@ export class MemoryBackend {
     if (this.instances.size === 0) clearInterval(this.purgeTimer);
   }
 
-  /** Reads without touching LRU recency. */
+  /** The job as held now; a finished job past its retention reads as gone (the sweep removes it later). Changes nothing. */
   peek(id: string): StoredJob | undefined {
-    return this.inFlight.get(id) ?? this.finished.peek(id);
+    const job = this.jobs.get(id);
+    if (job === undefined || !isTerminal(job.status)) return job;
+    const finishedAt = this.accounts.get(job.account)?.finished.get(id);
+    return finishedAt !== undefined && finishedAt + this.retentionMs <= this.now() ? undefined : job;
   }
 
   insert(fresh: NewJob, claim: IdempotencyClaim | undefined): Inserted {
-    const keys = claim === undefined ? undefined : this.keysOf(fresh.account);
-    const earlier = claim === undefined ? undefined : keys!.get(claim.key);
+    const shelf = this.shelfOf(fresh.account);
+    const earlier = claim === undefined ? undefined : shelf.keys.get(claim.key);
     if (earlier !== undefined) {
       if (earlier.fingerprint !== claim!.fingerprint) {
         throw new IdempotencyKeyError("this Idempotency-Key was used for a different request", "different_request");
@@ -191,22 +189,15 @@ export class MemoryBackend {
       return { job, created: false };
     }
     if (this.peek(fresh.id) !== undefined) throw new JobExistsError(`job ${fresh.id} already exists`);
-    if (this.inFlight.size + this.finished.size >= this.maxJobs) {
-      // Make room by the LRU order alone: a purge of expired jobs walks the whole cache,
-      // too slow for every publish of a full store; the timer does it in the background.
-      // So at the bound the least recently changed finished job goes, even one younger
-      // than --retention: the bound wins, as spec §8 allows.
-      if (this.finished.size === 0) {
-        throw new StoreFullError(`the store holds ${this.inFlight.size} jobs in flight (--max-jobs ${this.maxJobs})`);
-      }
-      this.finished.pop();
-    }
+    if (this.jobs.has(fresh.id)) this.evict(fresh.id); // an expired job under the same id: gone already, as far as anyone can tell
+    this.makeRoom(fresh.account, shelf);
     this.lastCreatedAt = Math.max(this.now(), this.lastCreatedAt);
     const job: StoredJob = { ...fresh, status: "queued", progress: 0, createdAt: this.lastCreatedAt, result: null, error: null, version: 1 };
-    this.inFlight.set(job.id, job);
+    this.jobs.set(job.id, job);
+    shelf.inFlight++;
     this.byStatus.queued++;
-    this.indexAdd(job);
-    if (claim !== undefined) keys!.set(claim.key, { fingerprint: claim.fingerprint, jobId: job.id });
+    this.index.add(job);
+    if (claim !== undefined) shelf.keys.set(claim.key, { fingerprint: claim.fingerprint, jobId: job.id });
     return { job, created: true };
   }
 
@@ -216,41 +207,77 @@ export class MemoryBackend {
     const change = mutate(current);
     if (change === undefined || !changesJob(current, change)) return current;
     const next: StoredJob = { ...current, ...change, version: current.version + 1 };
+    this.jobs.set(id, next);
     if (isTerminal(next.status) && !isTerminal(current.status)) {
-      this.inFlight.delete(id);
-      this.finished.set(id, next);
-    } else if (isTerminal(next.status)) {
-      this.finished.set(id, next, { noUpdateTTL: true });
-    } else {
-      this.inFlight.set(id, next);
+      const shelf = this.shelfOf(next.account);
+      shelf.inFlight--;
+      shelf.finished.set(id, this.now());
     }
     this.byStatus[current.status]--;
     this.byStatus[next.status]++;
+    if (next.status !== current.status) this.index.moved(next, current.status);
     this.notify(id, next, origin);
     return next;
   }
 
-  list(query: ListQuery): StoredJob[] {
-    const account = query.scope.account;
-    const positions = this.index.get(account)?.positions;
-    if (positions === undefined) return [];
-    let from = positions.length - 1;
-    if (query.after !== undefined) from = lowerBound(positions, query.after) - 1;
-    const out: StoredJob[] = [];
-    for (let i = from; i >= 0 && out.length < query.limit; i--) {
-      const position = positions[i]!;
-      const job = this.peek(position.id);
-      // A dead position, or one left by an earlier job under a re-published id.
-      if (job === undefined || job.createdAt !== position.createdAt || !canSee(query.scope, job)) continue;
-      if (query.status !== undefined && job.status !== query.status) continue;
-      if (query.resourceType !== undefined && job.resource.type !== query.resourceType) continue;
-      out.push(job);
-    }
-    return out;
+  stats(): StoreStats {
+    let inFlight = 0;
+    for (const shelf of this.accounts.values()) inFlight += shelf.inFlight;
+    return { jobs: this.jobs.size, inFlight, byStatus: { ...this.byStatus } };
   }
 
-  stats(): StoreStats {
-    return { jobs: this.inFlight.size + this.finished.size, inFlight: this.inFlight.size, byStatus: { ...this.byStatus } };
+  /**
+   * Frees a place for one more job of `account` (StoreBounds). Past its own quota: its own
+   * oldest finished job, else 429. At the global bound: the oldest finished job of the
+   * heaviest account among this one and those holding more — so a heavier tenant's volume
+   * never evicts a lighter one's jobs; when none of those has a finished job, 503.
+   */
+  private makeRoom(account: string, shelf: AccountShelf): void {
+    if (held(shelf) >= this.maxAccountJobs) {
+      const oldest = shelf.finished.keys().next();
+      if (oldest.done === true) throw new AccountFullError(`account ${account} holds ${shelf.inFlight} jobs in flight (--max-account-jobs ${this.maxAccountJobs})`);
+      this.evict(oldest.value);
+    }
+    if (this.jobs.size < this.maxJobs) return;
+    let victim: AccountShelf | undefined;
+    for (const candidate of this.accounts.values()) {
+      if (candidate.finished.size === 0 || (candidate !== shelf && held(candidate) <= held(shelf))) continue;
+      if (victim === undefined || held(candidate) > held(victim)) victim = candidate;
+    }
+    if (victim === undefined) throw new StoreFullError(`the store holds ${this.jobs.size} jobs, and those that could make room are in flight (--max-jobs ${this.maxJobs})`);
+    this.evict(victim.finished.keys().next().value!);
+  }
+
+  /** Removes a finished job and tells its waiters it is gone (jobs in flight are never passed here). */
+  private evict(id: string): void {
+    const job = this.jobs.get(id);
+    if (job === undefined) return;
+    this.jobs.delete(id);
+    this.shelfOf(job.account).finished.delete(id);
+    this.byStatus[job.status]--;
+    this.index.removed(job);
+    this.notify(id, undefined, undefined);
+  }
+
+  /** Drops finished jobs past their retention: each account's oldest first, stopping at the first still kept. */
+  private purgeExpired(): void {
+    const cutoff = this.now() - this.retentionMs;
+    for (const shelf of this.accounts.values()) {
+      for (const [id, finishedAt] of shelf.finished) {
+        if (finishedAt > cutoff) break;
+        this.evict(id);
+      }
+      shelf.keys.purgeStale();
+    }
+  }
+
+  private shelfOf(account: string): AccountShelf {
+    let shelf = this.accounts.get(account);
+    if (shelf === undefined) {
+      const keys = new LRUCache<string, { fingerprint: string; jobId: string }>({ max: this.maxKeysPerAccount, ttl: IDEMPOTENCY_KEY_TTL_MS, perf: { now: () => this.now() } });
+      this.accounts.set(account, (shelf = { inFlight: 0, finished: new Map(), keys }));
+    }
+    return shelf;
   }
 
   /** Wakes the instance that made the change at once, the others a moment later (as over a network). */
@@ -260,65 +287,4 @@ export class MemoryBackend {
       else queueMicrotask(() => changes.notify(id, job));
     }
   }
-
-  private keysOf(account: string): LRUCache<string, { fingerprint: string; jobId: string }> {
-    let keys = this.idempotency.get(account);
-    if (keys === undefined) {
-      keys = new LRUCache({ max: this.maxKeysPerAccount, ttl: IDEMPOTENCY_KEY_TTL_MS, perf: { now: () => this.now() } });
-      this.idempotency.set(account, keys);
-    }
-    return keys;
-  }
-
-  private forget(job: StoredJob): void {
-    this.byStatus[job.status]--;
-    const entry = this.index.get(job.account);
-    if (entry !== undefined && ++entry.dead * 2 > entry.positions.length) {
-      // lru-cache disposes before it deletes: the departing job still looks held.
-      entry.positions = entry.positions.filter((position) => position.id !== job.id && this.holds(job.account, position));
-      entry.dead = 0;
-      if (entry.positions.length === 0) this.index.delete(job.account);
-    }
-    this.notify(job.id, undefined, undefined);
-  }
-
-  /** True when the job at `position` is still held, and is the one `account` indexed there. */
-  private holds(account: string, position: ListPosition): boolean {
-    const job = this.peek(position.id);
-    return job !== undefined && job.createdAt === position.createdAt && job.account === account;
-  }
-
-  private indexAdd(job: StoredJob): void {
-    let entry = this.index.get(job.account);
-    if (entry === undefined) this.index.set(job.account, (entry = { positions: [], dead: 0 }));
-    const { positions } = entry;
-    const position = { createdAt: job.createdAt, id: job.id };
-    const last = positions[positions.length - 1];
-    if (last === undefined || compare(last, position) < 0) {
-      positions.push(position);
-      return;
-    }
-    const at = lowerBound(positions, position);
-    // A re-published id in the same millisecond finds its old, dead position: revive it.
-    if (positions[at] !== undefined && compare(positions[at], position) === 0) entry.dead = Math.max(0, entry.dead - 1);
-    else positions.splice(at, 0, position);
-  }
-}
-
-/** Ascending list-key order: created_at, then id. */
-function compare(a: ListPosition, b: ListPosition): number {
-  if (a.createdAt !== b.createdAt) return a.createdAt - b.createdAt;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-}
-
-/** First index whose position is not less than `key`. */
-function lowerBound(positions: readonly ListPosition[], key: ListPosition): number {
-  let low = 0;
-  let high = positions.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (compare(positions[mid]!, key) < 0) low = mid + 1;
-    else high = mid;
-  }
-  return low;
 }

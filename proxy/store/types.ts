@@ -92,9 +92,38 @@ export interface ChangeListener {
   onEnd(error?: unknown): void;
 }
 
-/** Thrown by `insert` when the only way to make room would drop a job still in flight. */
+/**
+ * The bounds and fairness rules of spec §8, the same for every backend:
+ * - jobs in flight are never evicted;
+ * - finished jobs are kept at least `retentionMs`, unless a bound forces one out;
+ * - an account holds at most `maxAccountJobs`: past it its own oldest finished job goes
+ *   first, and when all of its jobs are in flight its inserts throw `AccountFullError`;
+ * - at `maxJobs` the oldest finished job of the heaviest account goes, among the inserting
+ *   account and those holding more jobs than it — a heavier tenant's volume never evicts
+ *   a lighter one's jobs; when none of them has a finished job, inserts throw
+ *   `StoreFullError`;
+ * - `Idempotency-Key`s are kept per account, at least 24 h, at most
+ *   `maxIdempotencyKeysPerAccount` per account (its own oldest go first).
+ */
+export interface StoreBounds {
+  /** @default DEFAULT_MAX_JOBS (api/defaults.ts) */
+  readonly maxJobs?: number;
+  /** @default DEFAULT_MAX_ACCOUNT_JOBS */
+  readonly maxAccountJobs?: number;
+  /** @default DEFAULT_RETENTION_MS */
+  readonly retentionMs?: number;
+  /** @default DEFAULT_MAX_IDEMPOTENCY_KEYS */
+  readonly maxIdempotencyKeysPerAccount?: number;
+}
+
+/** Thrown by `insert` when the only way to make room would drop a job still in flight (→ 503). */
 export class StoreFullError extends Error {
   override name = "StoreFullError";
+}
+
+/** Thrown by `insert` when the account holds `maxAccountJobs`, all of them in flight (→ 429). */
+export class AccountFullError extends Error {
+  override name = "AccountFullError";
 }
 
 /** Thrown by `insert` when the id is taken. */
@@ -123,7 +152,8 @@ export interface JobStore {
    * Creates a queued job at version 1. With `idempotency`, a repeat of the claim returns
    * the job the first one made (`created: false`); the key with another fingerprint, or
    * whose job is gone, throws `IdempotencyKeyError`. Throws `JobExistsError` for a taken
-   * id and `StoreFullError` when only in-flight jobs are left to make room.
+   * id, and `AccountFullError` / `StoreFullError` when only in-flight jobs are left to make
+   * room (see StoreBounds).
    */
   insert(job: NewJob, idempotency?: IdempotencyClaim): Promise<Inserted>;
   get(id: string): Promise<StoredJob | undefined>;
