@@ -3,7 +3,7 @@
  * printing its figures beside a baseline measured in the same run and their ratio, then
  * one summary table; results go to bench/results/<timestamp>.json (git-ignored).
  *
- * Names: 304, fanout, sse, waiter, store, proxy, startup, provider (default: all, in that order).
+ * Names: 304, fanout, sse, waiter, store, proxy, startup, provider, tenancy (default: all, in that order).
  * --quick: small sizes and short durations (for shared machines and development).
  * Overrides: --n=, --rounds=, --duration=, --connections=, --seconds=, --waiter=loop, …
  */
@@ -19,6 +19,7 @@ import { runThroughput304 } from "./benchmarks/throughput-304.js";
 import { runWaiterCost } from "./benchmarks/waiter-cost.js";
 import { runProxyUpstream } from "./benchmarks/proxy-upstream.js";
 import { runCliStartup } from "./benchmarks/cli-startup.js";
+import { runTenancy } from "./benchmarks/tenancy.js";
 import { runProviderBench } from "./benchmarks/provider.js";
 
 const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<BenchResult>> = {
@@ -29,6 +30,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<BenchResult>> = 
   store: runStoreScale,
   proxy: runProxyUpstream,
   startup: runCliStartup,
+  tenancy: runTenancy,
   provider: runProviderBench,
 };
 
