@@ -5,7 +5,9 @@
  *   transport.ts    every request: headers, timeouts, no redirects, errors (response-errors.ts)
  *   retrier.ts      the one retry mechanism: jittered backoff, Retry-After, the deadline
  *   long-poll.ts    the ETag long-poll and the wait built on it
+ *   watch-job.ts    SSE with a long-poll beside it that finds out buffering proxies
  *   job-stream.ts   SSE with resume and reconnection, over event-reader.ts
+ *   network.ts      the default fetch: HTTPS_PROXY / HTTP_PROXY / NO_PROXY, --ca-file
  *
  * Everything thrown is a `JobgateError` (see errors.ts), except a caller's abort, which
  * rethrows the caller's `signal.reason`. The token is private to the client: logging or
@@ -18,6 +20,7 @@ import { ConfigError } from "./errors.js";
 import { checkJob } from "./job-checks.js";
 import { pollJob, waitForJob, type GetJobOptions, type GetJobResult, type WaitForJobOptions } from "./long-poll.js";
 import { streamJob, type JobStream, type StreamJobOptions } from "./job-stream.js";
+import { watchJob, type WatchJobOptions } from "./watch-job.js";
 import { normalizeClientOptions, type JobsClientOptions, type NormalizedClientOptions } from "./options.js";
 import { invalidResponse } from "./response-errors.js";
 import { Transport } from "./transport.js";
@@ -113,6 +116,19 @@ export class JobsClient {
    */
   waitForJob(id: string, options: WaitForJobOptions = {}): Promise<Job> {
     return waitForJob(this.#transport, this.#options, id, options);
+  }
+
+  /**
+   * Follows the job live over SSE, with a long-poll held beside the stream that finds out
+   * a proxy buffering it (then the long-poll alone follows). Resolves and throws as `waitForJob`.
+   */
+  watchJob(id: string, options: WatchJobOptions = {}): Promise<Job> {
+    return watchJob(this.#transport, this.#options, id, options);
+  }
+
+  /** The proxy this client's requests go through (printable, no credentials), or undefined when direct. */
+  get proxy(): string | undefined {
+    return this.#transport.proxy;
   }
 
   /** The job's states over SSE, ending after the terminal one. */

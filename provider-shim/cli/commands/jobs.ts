@@ -7,7 +7,7 @@
  * environment rather than by building command strings.
  */
 import type { Command } from "commander";
-import { DEFAULT_API_URL, DEFAULT_WAIT_TIMEOUT } from "../../../api/defaults.js";
+import { DEFAULT_WAIT_TIMEOUT } from "../../../api/defaults.js";
 import { ENV } from "../../../api/env.js";
 import { RESOURCE_TYPE_PATTERN } from "../../../api/identifiers.js";
 import { isJobStatus } from "../../../api/job.js";
@@ -15,10 +15,11 @@ import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../../../api/limits.js";
 import { JobsClient } from "../../../client/client.js";
 import { ConfigError, isJobFailedError } from "../../../client/errors.js";
 import { JOB_STATUSES, type Job, type JobStatus } from "../../../api/index.js";
-import { addConnectionOptions, clientOptions, type ConnectionFlags } from "../config.js";
+import { addConnectionOptions, addPollWaitOption, clientOptions, type ConnectionFlags } from "../config.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
 import { FIRST_EVENT_TIMEOUT_MS, followJob } from "../follow-job.js";
 import { fromArgOrEnv, timeoutMs } from "../flags.js";
+import { CONNECTION_ENV_HELP, READ_EXIT_HELP, WAIT_ENV_HELP, WAIT_EXIT_HELP } from "../help.js";
 import { Reporter, reporterMode } from "../reporter.js";
 import { runAction } from "../run-action.js";
 import { formatJob, formatTable } from "../table.js";
@@ -41,18 +42,6 @@ interface ListFlags extends ConnectionFlags, OutputFlags {
   all?: boolean;
 }
 
-const ENVIRONMENT_HELP = `
-Environment:
-  ${ENV.apiUrl.padEnd(22)} API base URL (default ${DEFAULT_API_URL}); --api-url overrides
-  ${ENV.token.padEnd(22)} bearer token (never taken from argv); --token-file reads it from a file
-  ${ENV.forgeVersion.padEnd(22)} Forge-Version header; --forge-version overrides`;
-
-const EXIT_HELP = `
-Exit codes:
-  0 job succeeded       1 job failed (error.code: error.message on stderr)
-  2 usage/config error  3 timed out (last state on stderr)
-  4 unauthenticated or forbidden   5 job not found   6 API unreachable after retries`;
-
 export function registerJobs(program: Command): void {
   const jobs = program.command("jobs").summary("get, list, wait on and watch jobs").description("Read and wait on jobs of the jobs API.");
 
@@ -60,11 +49,14 @@ export function registerJobs(program: Command): void {
     jobs
       .command("get")
       .summary("show one job")
-      .description("Show one job's current state.")
+      .description("Show one job's current state, once (no waiting).")
       .argument("<id>", "job id, e.g. job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK")
       .option("--json", "print the job object as JSON on stdout"),
   )
-    .addHelpText("after", `\nExamples:\n  $ jobgate jobs get job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK\n  $ jobgate jobs get job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK --json | jq .status\n${ENVIRONMENT_HELP}\n`)
+    .addHelpText(
+      "after",
+      `\nExamples:\n  $ jobgate jobs get job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK\n  $ jobgate jobs get job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK --json | jq .status\n${CONNECTION_ENV_HELP}\n${READ_EXIT_HELP}\n`,
+    )
     .action(
       runAction(async (_signal, id: string, flags: ConnectionFlags & OutputFlags) => {
         const client = new JobsClient(clientOptions(flags));
@@ -88,7 +80,7 @@ export function registerJobs(program: Command): void {
   )
     .addHelpText(
       "after",
-      `\nExamples:\n  $ jobgate jobs list --status running\n  $ jobgate jobs list --resource-type deployment --all --json | jq -r '.data[].id'\n${ENVIRONMENT_HELP}\n`,
+      `\nExamples:\n  $ jobgate jobs list --status running\n  $ jobgate jobs list --resource-type deployment --all --json | jq -r '.data[].id'\n${CONNECTION_ENV_HELP}\n${READ_EXIT_HELP}\n`,
     )
     .action(
       runAction(async (signal, flags: ListFlags) => {
@@ -117,14 +109,20 @@ export function registerJobs(program: Command): void {
       .command("wait")
       .summary("long-poll a job until it finishes; the exit code says how it ended")
       .description(
-        "Wait until the job succeeds or fails, by ETag long-poll (works behind proxies that break SSE).\n" +
-          "Network errors, 429 and 5xx are retried with backoff until --timeout: a server restart does not end the wait.",
+        "Wait until the job succeeds or fails, by ETag long-poll: it works behind proxies that break or buffer SSE. " +
+          "Network errors, 429 and 5xx are retried with backoff until --timeout, so a server restart does not end the wait; " +
+          "a held request that a proxy cuts (its read timeout) is asked again at once, for a shorter hold. " +
+          "On a terminal a progress bar goes to stderr; elsewhere each state change is one line.",
       )
       .argument("[id]", `job id (default $${ENV.jobId})`),
   )
     .addHelpText(
       "after",
-      `\nExamples:\n  $ jobgate jobs wait job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK --timeout 30m\n  $ ${ENV.jobId}=job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK jobgate jobs wait --quiet\n  $ jobgate jobs wait job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK --json | jq .result\n${ENVIRONMENT_HELP}\n${EXIT_HELP}\n`,
+      "\nExamples:\n" +
+        "  $ jobgate jobs wait job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK --timeout 30m\n" +
+        `  $ ${ENV.jobId}=job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK jobgate jobs wait --quiet\n` +
+        "  $ jobgate jobs wait job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK --json | jq .result\n" +
+        `${WAIT_ENV_HELP}\n${WAIT_EXIT_HELP}\n`,
     )
     .action(runAction(async (signal, id: string | undefined, flags: WaitFlags) => waitOn("poll", signal, id, flags)));
 
@@ -133,22 +131,29 @@ export function registerJobs(program: Command): void {
       .command("watch")
       .summary("follow a job live over SSE, with a progress bar")
       .description(
-        "Follow the job over Server-Sent Events until it finishes, with a progress bar on a terminal.\n" +
-          "Falls back to the long-poll when no event arrives within --first-event-timeout (a buffering proxy) or the stream is cut.",
+        "Follow the job over Server-Sent Events until it finishes, with a progress bar on a terminal. " +
+          "A long-poll held beside the stream proves that the stream is current: when it sees a change the stream has not shown within a second " +
+          "(a proxy buffering the stream after its first events), or the stream is silent for --first-event-timeout, ends or is cut, " +
+          "the long-poll alone follows the job. Every change shows as soon as either has it.",
       )
       .argument("[id]", `job id (default $${ENV.jobId})`)
-      .option("--first-event-timeout <duration>", "fall back to long-poll when the stream is silent this long", `${FIRST_EVENT_TIMEOUT_MS / 1000}s`),
+      .option("--first-event-timeout <duration>", "fall back to long-poll when the stream sends no event this long", `${FIRST_EVENT_TIMEOUT_MS / 1000}s`),
   )
-    .addHelpText("after", `\nExamples:\n  $ jobgate jobs watch job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK\n  $ jobgate jobs watch --timeout 1h30m     # id from $${ENV.jobId}\n${ENVIRONMENT_HELP}\n${EXIT_HELP}\n`)
+    .addHelpText(
+      "after",
+      `\nExamples:\n  $ jobgate jobs watch job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK\n  $ jobgate jobs watch --timeout 1h30m     # id from $${ENV.jobId}\n${WAIT_ENV_HELP}\n${WAIT_EXIT_HELP}\n`,
+    )
     .action(runAction(async (signal, id: string | undefined, flags: WaitFlags) => waitOn("stream", signal, id, flags)));
 }
 
 export function addWaitOptions(command: Command): Command {
-  return addConnectionOptions(
-    command
-      .option("--timeout <duration>", "give up after this long (Go style: 90s, 30m, 1h30m); exit 3", DEFAULT_WAIT_TIMEOUT)
-      .option("--json", "print the final job object as JSON on stdout")
-      .option("--quiet", "print nothing but errors"),
+  return addPollWaitOption(
+    addConnectionOptions(
+      command
+        .option("--timeout <duration>", "give up after this long (Go style: 90s, 30m, 1h30m); exit 3", DEFAULT_WAIT_TIMEOUT)
+        .option("--json", "print the final job object as JSON on stdout")
+        .option("--quiet", "print nothing but errors"),
+    ),
   );
 }
 
