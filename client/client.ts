@@ -5,6 +5,7 @@
  *   transport.ts    every request: headers, timeouts, no redirects, errors (response-errors.ts)
  *   retrier.ts      the one retry mechanism: jittered backoff, Retry-After, the deadline
  *   long-poll.ts    the ETag long-poll and the wait built on it
+ *   wait-for-jobs.ts  several jobs at once, one long-poll each, one deadline and retrier
  *   watch-job.ts    SSE with a long-poll beside it that finds out buffering proxies
  *   job-stream.ts   SSE with resume and reconnection, over event-reader.ts
  *   network.ts      the default fetch: HTTPS_PROXY / HTTP_PROXY / NO_PROXY, --ca-file
@@ -20,6 +21,7 @@ import { ConfigError } from "./errors.js";
 import { checkJob } from "./job-checks.js";
 import { pollJob, waitForJob, type GetJobOptions, type GetJobResult, type WaitForJobOptions } from "./long-poll.js";
 import { streamJob, type JobStream, type StreamJobOptions } from "./job-stream.js";
+import { waitForJobs, type JobWaitOutcome, type WaitForJobsOptions } from "./wait-for-jobs.js";
 import { watchJob, type WatchJobOptions } from "./watch-job.js";
 import { normalizeClientOptions, type JobsClientOptions, type NormalizedClientOptions } from "./options.js";
 import { invalidResponse } from "./response-errors.js";
@@ -116,6 +118,16 @@ export class JobsClient {
    */
   waitForJob(id: string, options: WaitForJobOptions = {}): Promise<Job> {
     return waitForJob(this.#transport, this.#options, id, options);
+  }
+
+  /**
+   * Waits on several jobs at once (one long-poll each, one deadline, one retry budget):
+   * resolves with one outcome per id, in the order given — `mode: "all"` (default) once
+   * every job has one, `"any"` at the first. Throws only `ConfigError` (bad ids) and the
+   * caller's abort; a failed, missing or timed-out job is an outcome with its error.
+   */
+  waitForJobs(ids: readonly string[], options: WaitForJobsOptions = {}): Promise<JobWaitOutcome[]> {
+    return waitForJobs(this.#transport, this.#options, ids, options);
   }
 
   /**

@@ -6,6 +6,9 @@
  * never past the deadline; anything else is thrown at once. A success starts the
  * schedule again. Aborting the signal ends the sleep with the signal's reason.
  *
+ * One retrier may be shared by concurrent loops (`waitForJobs`: one long-poll per job):
+ * failures that arrive while a backoff is being slept join that sleep instead of counting
+ * again, so an outage costs the batch what it costs one waiter — one schedule, one budget.
  * While the API has never answered (`connectDeadline`), no retry is slept past the
  * connect timeout: the retrier gives up with `neverAnswered`.
  */
@@ -33,6 +36,8 @@ export interface RetrierOptions {
 export class Retrier {
   #failures = 0;
   #failing: JobgateError | undefined;
+  /** When the backoff being slept ends: failures before then join it. */
+  #sleepingUntil = 0;
 
   constructor(private readonly options: RetrierOptions) {}
 
@@ -45,6 +50,7 @@ export class Retrier {
   succeeded(): void {
     this.#failures = 0;
     this.#failing = undefined;
+    this.#sleepingUntil = 0;
   }
 
   /**
@@ -63,10 +69,16 @@ export class Retrier {
     const remaining = Math.min((this.options.deadline ?? Infinity) - now, connectBy === undefined ? Infinity : connectBy - now);
     this.#failing = error;
     if ((this.options.deadline ?? Infinity) - now <= 0) throw this.options.giveUp(error, this.#failures + 1);
+    if (now < this.#sleepingUntil) {
+      // Another loop sharing this retrier is already backing off: wake with it.
+      await abortableSleep(Math.min(this.#sleepingUntil - now, remaining), signal);
+      return;
+    }
     this.#failures++;
     if (this.#failures > this.options.retries) throw this.options.giveUp(error, this.#failures);
     const retryAfterMs = isHttpError(error) ? error.retryAfterMs : undefined;
     const delay = retryDelayMs(this.#failures, this.options.schedule, Math.max(retryAfterMs ?? 0, minDelayMs), remaining);
+    this.#sleepingUntil = now + delay;
     this.options.onRetry?.(error, delay);
     await abortableSleep(delay, signal);
   }

@@ -1,7 +1,7 @@
 /**
  * The network rules as pure functions (spec §9 "Networks"): which proxy a URL goes
  * through, what is printed of a proxy, what a failure means, how cut holds shorten the
- * wait, and the connect deadline. The real proxies are in
+ * wait, and one retrier shared by several loops. The real proxies are in
  * network-forward-proxy.test.ts and network-reverse-proxy.test.ts.
  */
 import { HoldWindow } from "../client/hold-window.js";
@@ -128,7 +128,23 @@ describe("cut holds", () => {
   });
 });
 
-describe("the retrier and the options", () => {
+describe("one retrier shared by several loops", () => {
+  test("concurrent failures join one backoff: the schedule grows as for one waiter", async () => {
+    const delays: number[] = [];
+    const retrier = new Retrier({
+      schedule: { minDelayMs: 40, maxDelayMs: 1_000, factor: 2 },
+      retries: Infinity,
+      onRetry: (_error, delayMs) => delays.push(delayMs),
+      giveUp: (last) => last,
+    });
+    const failure = new UnreachableError("down");
+    await Promise.all(Array.from({ length: 50 }, () => retrier.afterFailure(failure)));
+    await Promise.all(Array.from({ length: 50 }, () => retrier.afterFailure(failure)));
+    expect(delays).toHaveLength(2); // two rounds, one backoff each
+    expect(delays[1]!).toBeGreaterThanOrEqual(40); // attempt 2: 40–80 ms, not attempt 100's cap
+    expect(delays[1]!).toBeLessThanOrEqual(80);
+  });
+
   test("with no answer ever, it gives up at the connect deadline", async () => {
     const retrier = new Retrier({
       schedule: { minDelayMs: 10, maxDelayMs: 10, factor: 1 },

@@ -23,12 +23,13 @@ export const CONNECTION_ENV_HELP = [
 export const WAIT_ENV_HELP = [
   CONNECTION_ENV_HELP,
   row(ENV.jobId, "the job, when no argument names one"),
+  row(ENV.jobIds, "several jobs, comma- or space-separated"),
   row(ENV.pollWait, `hold per long-poll (--poll-wait, default ${DEFAULT_POLL_WAIT_S}s)`),
 ].join("\n");
 
 export const WAIT_EXIT_HELP = `
 Exit codes:
-  0    the job succeeded
+  0    the job succeeded (with several: all of them)
   1    the job failed; error.code: error.message on stderr
   2    usage or configuration: a bad flag, no token, an API URL ending
        in /v1, a TLS certificate that does not verify
@@ -37,7 +38,9 @@ Exit codes:
   5    job not found
   6    API unreachable: no answer at all within --connect-timeout, or
        unreachable when --timeout passed
-  130  interrupted (SIGINT, Ctrl-C); 143 terminated (SIGTERM)`;
+  130  interrupted (SIGINT, Ctrl-C); 143 terminated (SIGTERM)
+  With several jobs: the code of the first job, in the order given,
+  that did not succeed; with --any, the code of the first to finish.`;
 
 export const READ_EXIT_HELP = `
 Exit codes:
