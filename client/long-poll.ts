@@ -146,7 +146,8 @@ export function startDeadline(timeout: number | string | undefined, callerSignal
     timeoutMs,
     at,
     signal,
-    passed: () => timer.signal.aborted && callerSignal?.aborted !== true,
+    // The retrier may give up at the deadline a moment before the timer fires: time decides, not the timer.
+    passed: () => (timer.signal.aborted || performance.now() >= at) && callerSignal?.aborted !== true,
     clear: () => clearTimeout(handle),
   };
 }
