@@ -43,6 +43,8 @@ export const MIN_HOLD_CUT_MS = 5_000;
 export const MIN_POLL_WAIT_AFTER_CUT_S = 5;
 /** How long a waiter tries an API that has never answered before it gives up, exit 6 (`--connect-timeout`). */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 60_000;
+/** `watch` falls back to the long-poll when the stream sends no event this long (`--first-event-timeout`). */
+export const DEFAULT_FIRST_EVENT_TIMEOUT_MS = 5_000;
 /** How far `watch`'s stream may lag behind the long-poll held beside it before it counts as buffered. */
 export const STREAM_LAG_MS = 1_000;
 /** Proxy mode: once an upstream's SSE is found buffered, how long watches long-poll it before SSE is tried again. */

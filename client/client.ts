@@ -21,8 +21,8 @@ import { ConfigError } from "./errors.js";
 import { checkJob } from "./job-checks.js";
 import { pollJob, waitForJob, type GetJobOptions, type GetJobResult, type WaitForJobOptions } from "./long-poll.js";
 import { streamJob, type JobStream, type StreamJobOptions } from "./job-stream.js";
-import { waitForJobs, type JobWaitOutcome, type WaitForJobsOptions } from "./wait-for-jobs.js";
-import { watchJob, type WatchJobOptions } from "./watch-job.js";
+import type { JobWaitOutcome, WaitForJobsOptions } from "./wait-for-jobs.js";
+import type { WatchJobOptions } from "./watch-job.js";
 import { normalizeClientOptions, type JobsClientOptions, type NormalizedClientOptions } from "./options.js";
 import { invalidResponse } from "./response-errors.js";
 import { Transport } from "./transport.js";
@@ -126,7 +126,9 @@ export class JobsClient {
    * every job has one, `"any"` at the first. Throws only `ConfigError` (bad ids) and the
    * caller's abort; a failed, missing or timed-out job is an outcome with its error.
    */
-  waitForJobs(ids: readonly string[], options: WaitForJobsOptions = {}): Promise<JobWaitOutcome[]> {
+  async waitForJobs(ids: readonly string[], options: WaitForJobsOptions = {}): Promise<JobWaitOutcome[]> {
+    // Loaded when used: a one-job wait (what CI runs most) starts without it.
+    const { waitForJobs } = await import("./wait-for-jobs.js");
     return waitForJobs(this.#transport, this.#options, ids, options);
   }
 
@@ -134,7 +136,8 @@ export class JobsClient {
    * Follows the job live over SSE, with a long-poll held beside the stream that finds out
    * a proxy buffering it (then the long-poll alone follows). Resolves and throws as `waitForJob`.
    */
-  watchJob(id: string, options: WatchJobOptions = {}): Promise<Job> {
+  async watchJob(id: string, options: WatchJobOptions = {}): Promise<Job> {
+    const { watchJob } = await import("./watch-job.js");
     return watchJob(this.#transport, this.#options, id, options);
   }
 

@@ -15,8 +15,6 @@
  * - `localhost`, `*.localhost`, `127.0.0.0/8` and `::1` always go direct, whatever the
  *   variables say, as Go tools such as Terraform do.
  */
-import { isIP } from "node:net";
-
 export interface ProxySettings {
   /** The HTTP proxy's URL, when one is set. */
   readonly httpProxy: string | undefined;
@@ -45,10 +43,12 @@ export function proxySettings(env: NodeJS.ProcessEnv = process.env): ProxySettin
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, "$1").replace(/\.$/, "");
   if (host === "localhost" || host.endsWith(".localhost")) return true;
-  if (isIP(host) === 4) return host.startsWith("127.");
-  if (isIP(host) === 6) return host === "::1" || host === "0:0:0:0:0:0:0:1" || /^::ffff:127\./.test(host);
-  return false;
+  // Literals only (no node:net at start-up): 127.x.x.x, ::1 and its long and IPv4-mapped forms.
+  if (IPV4.test(host)) return host.startsWith("127.") && host.split(".").every((part) => Number(part) <= 255);
+  return host === "::1" || /^(0{1,4}:){7}0{0,3}1$/.test(host) || /^::ffff:127(\.\d{1,3}){3}$/.test(host);
 }
+
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
 /** The proxy `url` goes through under `settings`, or undefined when it goes direct. */
 export function proxyFor(url: string | URL, settings: ProxySettings): string | undefined {

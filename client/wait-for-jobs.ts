@@ -14,9 +14,12 @@
  */
 import type { Job } from "../api/job.js";
 import { ConfigError, isJobFailedError, isJobgateError, type JobgateError } from "./errors.js";
+import { checkJobIds } from "./job-ids.js";
 import type { HoldCut } from "./hold-window.js";
-import { deadlineError, followByLongPoll, jobRequestPath, startDeadline, type LongPollSettings } from "./long-poll.js";
+import { deadlineError, followByLongPoll, startDeadline, type LongPollSettings } from "./long-poll.js";
 import type { Transport } from "./transport.js";
+
+export { checkJobIds };
 
 export type WaitMode = "all" | "any";
 
@@ -44,18 +47,6 @@ export interface JobWaitOutcome {
   readonly job: Job | undefined;
   /** Why it did not succeed: `JobFailedError`, `TimeoutError`, `NotFoundError`, …; undefined when it succeeded or is unfinished. */
   readonly error: JobgateError | undefined;
-}
-
-/** Ids from a list: checked (each a job id), never empty, never twice. */
-export function checkJobIds(ids: readonly string[]): string[] {
-  if (!Array.isArray(ids) || ids.length === 0) throw new ConfigError("job ids: at least one is required");
-  const seen = new Set<string>();
-  for (const id of ids as readonly string[]) {
-    jobRequestPath(id);
-    if (seen.has(id)) throw new ConfigError(`job ids: ${id} is given twice`);
-    seen.add(id);
-  }
-  return [...(ids as readonly string[])];
 }
 
 const ANY_DONE = Symbol("another job finished first");

@@ -11,7 +11,7 @@
  * Also falls back when the stream sends no event within `firstEventTimeoutMs`, ends, or
  * is cut. Resolves and throws exactly as `waitForJob`.
  */
-import { STREAM_LAG_MS } from "../api/defaults.js";
+import { DEFAULT_FIRST_EVENT_TIMEOUT_MS, STREAM_LAG_MS } from "../api/defaults.js";
 import { versionOfEtag } from "../api/etag.js";
 import type { Job } from "../api/job.js";
 import { formatDuration } from "./duration.js";
@@ -21,8 +21,7 @@ import { deadlineError, followByLongPoll, startDeadline, type LongPollSettings, 
 import { isRetryable } from "./retrier.js";
 import type { Transport } from "./transport.js";
 
-/** Without a first event on the stream this long, it is taken for buffered. */
-export const DEFAULT_FIRST_EVENT_TIMEOUT_MS = 5_000;
+export { DEFAULT_FIRST_EVENT_TIMEOUT_MS };
 
 export interface WatchJobOptions extends WaitForJobOptions {
   /** Fall back to the long-poll when the stream has sent no event this long, in ms. @default 5_000 */
