@@ -7,7 +7,7 @@
  * (rendered through a real pseudo-terminal, `script`). And `JobWait`'s `jobIds`.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { Testing } from "cdktf";
+import { TerraformStack, Testing } from "cdktf";
 import type { Construct } from "constructs";
 import { JobWait, type JobWaitProps } from "../provider-shim/constructs/index.js";
 import { allOutput, assertBuilt, CLI, runCli, startCli, startRelay, until } from "./helpers/cli.js";
@@ -182,5 +182,22 @@ describe("JobWait jobIds", () => {
     ["both jobId and jobIds", { jobId: "job_a", jobIds: ["job_b"] }, `JobWait "builds": give "jobId" or "jobIds", not both`],
   ])("refuses %s", (_what, props, message) => {
     expect(() => synth(props)).toThrow(message);
+  });
+});
+
+describe('JobWait jobIds with runner: "provider"', () => {
+  test("one jobgate_job_wait per job, waited on in parallel; what others depend on comes after them all", () => {
+    const stack = new TerraformStack(Testing.app(), "test");
+    const builds = new JobWait(stack, "builds", { jobIds: ["job_a", "job_b", "job_c"], runner: "provider", timeout: "20m" });
+    new JobWait(stack, "after", { jobId: "job_d", runner: "provider", dependsOn: [builds] });
+    const json = JSON.parse(Testing.synth(stack, true));
+    const waits = Object.entries(json.resource.jobgate_job_wait as Record<string, { job_id: string; depends_on?: string[]; timeouts: unknown }>);
+    const ofBuilds = waits.filter(([, r]) => r.job_id !== "job_d");
+    expect(ofBuilds.map(([, r]) => r.job_id)).toEqual(["job_a", "job_b", "job_c"]);
+    for (const [, r] of ofBuilds) expect(r).toEqual({ job_id: expect.any(String), timeouts: { create: "20m" } });
+    const [joinName, join] = Object.entries(json.resource.terraform_data as Record<string, { depends_on: string[] }>)[0]!;
+    expect(join.depends_on.sort()).toEqual(ofBuilds.map(([name]) => `jobgate_job_wait.${name}`).sort());
+    expect(waits.find(([, r]) => r.job_id === "job_d")![1].depends_on).toEqual([`terraform_data.${joinName}`]);
+    expect(builds.jobWaits).toHaveLength(3);
   });
 });
