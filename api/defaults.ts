@@ -35,3 +35,17 @@ export const DEFAULT_STREAM_BUFFER_TOTAL_BYTES = 256 * 1024 * 1024;
 export const DEFAULT_MAX_ACCOUNT_JOBS = 10_000;
 /** `Idempotency-Key`s kept per account (`--max-idempotency-keys`), each at least 24 h unless the bound forces it out. */
 export const DEFAULT_MAX_IDEMPOTENCY_KEYS = 10_000;
+/** The hold a waiter asks for per long-poll (`--poll-wait`, `JOBGATE_POLL_WAIT`): below the 30–60 s idle timeouts of the usual proxies and load balancers. */
+export const DEFAULT_POLL_WAIT_S = 25;
+/** A held request that an intermediary ends sooner than this is a failure (backed off from); later, it is that intermediary's timeout. */
+export const MIN_HOLD_CUT_MS = 5_000;
+/** The shortest hold asked for after cuts: a proxy that cuts sooner makes every hold a failure. */
+export const MIN_POLL_WAIT_AFTER_CUT_S = 5;
+/** How long a waiter tries an API that has never answered before it gives up, exit 6 (`--connect-timeout`). */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 60_000;
+/** `watch` falls back to the long-poll when the stream sends no event this long (`--first-event-timeout`). */
+export const DEFAULT_FIRST_EVENT_TIMEOUT_MS = 5_000;
+/** How far `watch`'s stream may lag behind the long-poll held beside it before it counts as buffered. */
+export const STREAM_LAG_MS = 1_000;
+/** Proxy mode: once an upstream's SSE is found buffered, how long watches long-poll it before SSE is tried again. */
+export const UPSTREAM_SSE_RETRY_MS = 10 * 60_000;

@@ -3,7 +3,7 @@
  * printing its figures beside a baseline measured in the same run and their ratio, then
  * one summary table; results go to bench/results/<timestamp>.json (git-ignored).
  *
- * Names: 304, fanout, sse, waiter, store, proxy, startup, provider, tenancy (default: all, in that order).
+ * Names: 304, fanout, sse, waiter, store, proxy, startup, provider, tenancy, networks, many-jobs (default: all, in that order).
  * --quick: small sizes and short durations (for shared machines and development).
  * Overrides: --n=, --rounds=, --duration=, --connections=, --seconds=, --waiter=loop, …
  */
@@ -21,6 +21,8 @@ import { runProxyUpstream } from "./benchmarks/proxy-upstream.js";
 import { runCliStartup } from "./benchmarks/cli-startup.js";
 import { runTenancy } from "./benchmarks/tenancy.js";
 import { runProviderBench } from "./benchmarks/provider.js";
+import { runNetworks } from "./benchmarks/networks.js";
+import { runManyJobs } from "./benchmarks/many-jobs.js";
 
 const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<BenchResult>> = {
   "304": runThroughput304,
@@ -32,6 +34,8 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<BenchResult>> = 
   startup: runCliStartup,
   tenancy: runTenancy,
   provider: runProviderBench,
+  networks: runNetworks,
+  "many-jobs": runManyJobs,
 };
 
 const args = process.argv.slice(2);

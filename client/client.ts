@@ -5,7 +5,10 @@
  *   transport.ts    every request: headers, timeouts, no redirects, errors (response-errors.ts)
  *   retrier.ts      the one retry mechanism: jittered backoff, Retry-After, the deadline
  *   long-poll.ts    the ETag long-poll and the wait built on it
+ *   wait-for-jobs.ts  several jobs at once, one long-poll each, one deadline and retrier
+ *   watch-job.ts    SSE with a long-poll beside it that finds out buffering proxies
  *   job-stream.ts   SSE with resume and reconnection, over event-reader.ts
+ *   network.ts      the default fetch: HTTPS_PROXY / HTTP_PROXY / NO_PROXY, --ca-file
  *
  * Everything thrown is a `JobgateError` (see errors.ts), except a caller's abort, which
  * rethrows the caller's `signal.reason`. The token is private to the client: logging or
@@ -18,6 +21,8 @@ import { ConfigError } from "./errors.js";
 import { checkJob } from "./job-checks.js";
 import { pollJob, waitForJob, type GetJobOptions, type GetJobResult, type WaitForJobOptions } from "./long-poll.js";
 import { streamJob, type JobStream, type StreamJobOptions } from "./job-stream.js";
+import type { JobWaitOutcome, WaitForJobsOptions } from "./wait-for-jobs.js";
+import type { WatchJobOptions } from "./watch-job.js";
 import { normalizeClientOptions, type JobsClientOptions, type NormalizedClientOptions } from "./options.js";
 import { invalidResponse } from "./response-errors.js";
 import { Transport } from "./transport.js";
@@ -113,6 +118,32 @@ export class JobsClient {
    */
   waitForJob(id: string, options: WaitForJobOptions = {}): Promise<Job> {
     return waitForJob(this.#transport, this.#options, id, options);
+  }
+
+  /**
+   * Waits on several jobs at once (one long-poll each, one deadline, one retry budget):
+   * resolves with one outcome per id, in the order given — `mode: "all"` (default) once
+   * every job has one, `"any"` at the first. Throws only `ConfigError` (bad ids) and the
+   * caller's abort; a failed, missing or timed-out job is an outcome with its error.
+   */
+  async waitForJobs(ids: readonly string[], options: WaitForJobsOptions = {}): Promise<JobWaitOutcome[]> {
+    // Loaded when used: a one-job wait (what CI runs most) starts without it.
+    const { waitForJobs } = await import("./wait-for-jobs.js");
+    return waitForJobs(this.#transport, this.#options, ids, options);
+  }
+
+  /**
+   * Follows the job live over SSE, with a long-poll held beside the stream that finds out
+   * a proxy buffering it (then the long-poll alone follows). Resolves and throws as `waitForJob`.
+   */
+  async watchJob(id: string, options: WatchJobOptions = {}): Promise<Job> {
+    const { watchJob } = await import("./watch-job.js");
+    return watchJob(this.#transport, this.#options, id, options);
+  }
+
+  /** The proxy this client's requests go through (printable, no credentials), or undefined when direct. */
+  get proxy(): string | undefined {
+    return this.#transport.proxy;
   }
 
   /** The job's states over SSE, ending after the terminal one. */

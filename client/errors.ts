@@ -9,7 +9,11 @@
  *   │   └── NotFoundError  404 (missing and invisible jobs look the same)
  *   ├── TimeoutError       a wait's deadline passed; carries the last job seen
  *   ├── JobFailedError     the job ended `failed`; carries the job and its error
- *   └── UnreachableError   network errors, 429 or 5xx that outlasted the retries
+ *   └── UnreachableError   network errors, 429 or 5xx that outlasted the retries, or an API
+ *                          that never answered within the connect timeout
+ *
+ * Errors that retrying cannot fix — a TLS certificate that does not verify, a proxy that
+ * wants credentials, an API URL ending in `/v1` — are `ConfigError`s, thrown at once.
  *
  * `fetch` errors come from another realm under jest (and may be anything under a mock),
  * so the guards check a brand and the `name`, never `instanceof` alone. Messages never
@@ -94,8 +98,16 @@ export class JobFailedError extends JobgateError {
   }
 }
 
+/** Why the API counts as unreachable: a network failure, no answer in time, retries spent, or no answer ever (`--connect-timeout`). */
+export type UnreachableReason = "network" | "timeout" | "gave_up" | "never_answered";
+
 export class UnreachableError extends JobgateError {
   override name = "UnreachableError";
+  readonly reason: UnreachableReason;
+  constructor(message: string, options?: { cause?: unknown; reason?: UnreachableReason }) {
+    super(message, options);
+    this.reason = options?.reason ?? "network";
+  }
 }
 
 function branded(value: unknown): value is JobgateError {

@@ -9,3 +9,8 @@ export { MIN_POLL_INTERVAL_MS, MAX_POLL_INTERVAL_MS, type GetJobOptions, type Ge
 export { DEFAULT_STREAM_IDLE_TIMEOUT_MS, type JobStream, type StreamJobOptions } from "./job-stream.js";
 export { SseParser, type SseEvent, type SseParserHandlers } from "./sse-parser.js";
 export { backoffDelayMs, parseRetryAfterMs, retryDelayMs, type BackoffSchedule } from "./backoff.js";
+export type { JobWaitOutcome, WaitForJobsOptions, WaitMode } from "./wait-for-jobs.js";
+export { checkJobIds } from "./job-ids.js";
+export type { WatchJobOptions } from "./watch-job.js";
+export { HoldWindow, type HoldCut } from "./hold-window.js";
+export { isLoopbackHost, printableProxy, proxyFor, proxySettings, type ProxySettings } from "./proxy-env.js";

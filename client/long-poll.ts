@@ -3,6 +3,10 @@
  * changes, paced so that an unchanged answer that comes back early (a server or proxy
  * that does not hold) is followed by a paced retry, never a spin; and the wait built on
  * it, which long-polls until the job is terminal under one deadline and one retrier.
+ *
+ * A hold that an intermediary cuts (its read timeout: a 502/503/504 that is not this
+ * API's, or a reset, after at least 5 s) is not a failure: the next poll goes out at
+ * once asking for a shorter wait (hold-window.ts), and `onHoldCut` hears of it.
  */
 import { sameEtag } from "../api/etag.js";
 import { isIdentifier } from "../api/identifiers.js";
@@ -13,9 +17,11 @@ import { formatDuration, parseDuration } from "./duration.js";
 import { ConfigError, HttpError, JobFailedError, TimeoutError, UnreachableError, isJobFailedError, type JobgateError } from "./errors.js";
 import { LONG_POLL_GRACE_MS } from "./options.js";
 import { checkJob, describeJob } from "./job-checks.js";
+import { HoldWindow, type HoldCut } from "./hold-window.js";
+import { isIntermediaryCut } from "./network-errors.js";
 import { invalidResponse } from "./response-errors.js";
 import type { Retrier } from "./retrier.js";
-import type { Transport } from "./transport.js";
+import type { ApiResponse, Transport } from "./transport.js";
 
 /** Shortest gap between two polls that both came back unchanged. */
 export const MIN_POLL_INTERVAL_MS = 1_000;
@@ -32,6 +38,8 @@ export interface GetJobOptions {
   /** With `etag`: hold up to this many seconds for a change (long-poll). @default 0 */
   readonly waitS?: number;
   readonly signal?: AbortSignal | undefined;
+  /** A hold was cut by an intermediary and is being asked again, shorter (log `first` ones). */
+  readonly onHoldCut?: ((cut: HoldCut) => void) | undefined;
 }
 
 export interface WaitForJobOptions {
@@ -42,12 +50,16 @@ export interface WaitForJobOptions {
   readonly onProgress?: (job: Job) => void;
   /** Called when a request fails and will be retried (for status lines). */
   readonly onRetry?: (error: JobgateError, delayMs: number) => void;
+  /** A hold was cut by an intermediary (a proxy's timeout) and asked again, shorter: not a failure. */
+  readonly onHoldCut?: (cut: HoldCut) => void;
 }
 
 /** What the long-poll needs of the client's settings. */
 export interface LongPollSettings {
   /** Longest hold asked of the server per request, in seconds. */
   readonly longPollS: number;
+  /** The hold asked for now (shorter than `longPollS` once an intermediary cut one). */
+  readonly holds?: HoldWindow;
   /** Timeout of a request that is not held. */
   readonly requestTimeoutMs: number;
 }
@@ -67,16 +79,34 @@ export async function pollJob(transport: Transport, settings: LongPollSettings, 
   const waitS = etag === undefined ? 0 : (options.waitS ?? 0);
   if (!Number.isFinite(waitS) || waitS < 0) throw new ConfigError(`waitS must be a number of seconds ≥ 0, got ${waitS}`);
   const holdUntil = performance.now() + waitS * 1000;
+  const holds = settings.holds ?? new HoldWindow(settings.longPollS);
   for (;;) {
     const started = performance.now();
-    const askS = Math.min(settings.longPollS, Math.ceil((holdUntil - started) / 1000));
+    const askS = Math.min(settings.longPollS, holds.waitS, Math.ceil((holdUntil - started) / 1000));
     const headers: Record<string, string> = {};
     if (etag !== undefined) headers["If-None-Match"] = etag;
     if (etag !== undefined && askS > 0) headers.Prefer = `wait=${askS}`;
-    const res = await transport.request(
-      { method: "GET", path, headers, timeoutMs: askS > 0 ? askS * 1000 + LONG_POLL_GRACE_MS : settings.requestTimeoutMs, signal: options.signal },
-      retrier,
-    );
+    let res: ApiResponse;
+    try {
+      res = await transport.send({
+        method: "GET",
+        path,
+        headers,
+        timeoutMs: askS > 0 ? askS * 1000 + LONG_POLL_GRACE_MS : settings.requestTimeoutMs,
+        signal: options.signal,
+      });
+      retrier.succeeded();
+    } catch (error) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      const lastedMs = performance.now() - started;
+      if (askS > 0 && HoldWindow.isCutAfter(lastedMs) && isIntermediaryCut(error)) {
+        // An intermediary's timeout, not an outage: ask again at once, for less.
+        options.onHoldCut?.(holds.cut(lastedMs, (error as Error).message));
+        continue;
+      }
+      await retrier.afterFailure(error);
+      continue;
+    }
     const newEtag = res.headers.get("etag") ?? undefined;
     if (res.status !== 304) {
       const job = checkJob((res.json as { data?: unknown } | undefined)?.data, res, `GET ${path}`);
@@ -94,55 +124,104 @@ export async function pollJob(transport: Transport, settings: LongPollSettings, 
   }
 }
 
-/**
- * Long-polls until the job is terminal. Resolves with the succeeded job; throws
- * `JobFailedError` (failed), `TimeoutError` (deadline, with the last state),
- * `UnreachableError` (the deadline passed while the API could not be reached),
- * `NotFoundError`, `AuthError`. Network errors, 429 and 5xx are retried until the deadline.
- */
-export async function waitForJob(transport: Transport, settings: LongPollSettings, id: string, options: WaitForJobOptions = {}): Promise<Job> {
-  const timeoutMs = toTimeoutMs(options.timeout);
-  const deadline = performance.now() + timeoutMs;
+/** One deadline and one signal for a wait: the caller's signal, or the timer at `timeout`. */
+export interface WaitDeadline {
+  readonly timeoutMs: number;
+  /** `performance.now()` at which the wait times out (Infinity without a timeout). */
+  readonly at: number;
+  /** Aborted by the caller or by the deadline. */
+  readonly signal: AbortSignal;
+  /** True when the deadline (not the caller) ended the wait. */
+  passed(): boolean;
+  clear(): void;
+}
+
+export function startDeadline(timeout: number | string | undefined, callerSignal: AbortSignal | undefined): WaitDeadline {
+  const timeoutMs = toTimeoutMs(timeout);
+  const at = performance.now() + timeoutMs;
   const timer = new AbortController();
   const handle = Number.isFinite(timeoutMs) ? setTimeout(() => timer.abort(DEADLINE), timeoutMs) : undefined;
-  const signal = options.signal === undefined ? timer.signal : AbortSignal.any([options.signal, timer.signal]);
-  const retrier = transport.retrier({ retries: Infinity, deadline, signal, onRetry: options.onRetry, what: `GET /v1/jobs/${id}` });
-  let last: Job | undefined;
+  const signal = callerSignal === undefined ? timer.signal : AbortSignal.any([callerSignal, timer.signal]);
+  return {
+    timeoutMs,
+    at,
+    signal,
+    // The retrier may give up at the deadline a moment before the timer fires: time decides, not the timer.
+    passed: () => (timer.signal.aborted || performance.now() >= at) && callerSignal?.aborted !== true,
+    clear: () => clearTimeout(handle),
+  };
+}
+
+export interface FollowContext {
+  readonly signal: AbortSignal;
+  readonly deadline: WaitDeadline;
+  readonly retrier: Retrier;
+  /** Each state the long-poll returns (the first, then every change). */
+  readonly onState: (job: Job, etag: string) => void;
+  readonly onHoldCut?: ((cut: HoldCut) => void) | undefined;
+}
+
+/**
+ * Long-polls `id` until it is terminal: resolves with the succeeded job, throws
+ * `JobFailedError` or whatever the requests threw (the deadline's abort among them).
+ */
+export async function followByLongPoll(transport: Transport, settings: LongPollSettings, id: string, ctx: FollowContext): Promise<Job> {
   let etag: string | undefined;
-  try {
-    for (;;) {
-      const waitS = etag === undefined ? 0 : Math.max(1, Math.min(settings.longPollS, Math.ceil((deadline - performance.now()) / 1000)));
-      const result = await pollJob(transport, settings, id, { etag, waitS, signal }, retrier);
-      if (result.notModified) continue;
-      last = result.job;
-      etag = result.etag;
-      options.onProgress?.(result.job);
-      if (result.job.status === "succeeded") return result.job;
-      if (result.job.status === "failed") throw new JobFailedError(result.job);
-      if (etag === undefined) throw noEtag(id);
-    }
-  } catch (error) {
-    if (!isJobFailedError(error) && timer.signal.aborted && options.signal?.aborted !== true) {
-      throw deadlineError(transport.apiUrl, id, timeoutMs, last, retrier.failing);
-    }
-    throw error;
-  } finally {
-    clearTimeout(handle);
+  for (;;) {
+    const waitS = etag === undefined ? 0 : Math.max(1, Math.min(settings.longPollS, settings.holds?.waitS ?? Infinity, Math.ceil((ctx.deadline.at - performance.now()) / 1000)));
+    const result = await pollJob(transport, settings, id, { etag, waitS, signal: ctx.signal, onHoldCut: ctx.onHoldCut }, ctx.retrier);
+    if (result.notModified) continue;
+    etag = result.etag;
+    if (etag === undefined && result.job.status !== "succeeded" && result.job.status !== "failed") throw noEtag(id);
+    ctx.onState(result.job, etag ?? "");
+    if (result.job.status === "succeeded") return result.job;
+    if (result.job.status === "failed") throw new JobFailedError(result.job);
   }
 }
 
-function deadlineError(apiUrl: string, id: string, timeoutMs: number, last: Job | undefined, failing: JobgateError | undefined): JobgateError {
+/**
+ * Long-polls until the job is terminal. Resolves with the succeeded job; throws
+ * `JobFailedError` (failed), `TimeoutError` (deadline, with the last state),
+ * `UnreachableError` (the deadline passed while the API could not be reached, or it never
+ * answered within the connect timeout), `NotFoundError`, `AuthError`, `ConfigError`
+ * (a certificate that does not verify). Network errors, 429 and 5xx are retried until the deadline.
+ */
+export async function waitForJob(transport: Transport, settings: LongPollSettings, id: string, options: WaitForJobOptions = {}): Promise<Job> {
+  const deadline = startDeadline(options.timeout, options.signal);
+  const retrier = transport.retrier({ retries: Infinity, deadline: deadline.at, signal: deadline.signal, onRetry: options.onRetry, what: `GET /v1/jobs/${id}` });
+  let last: Job | undefined;
+  try {
+    return await followByLongPoll(transport, settings, id, {
+      signal: deadline.signal,
+      deadline,
+      retrier,
+      onHoldCut: options.onHoldCut,
+      onState: (job) => {
+        last = job;
+        options.onProgress?.(job);
+      },
+    });
+  } catch (error) {
+    if (!isJobFailedError(error) && deadline.passed()) throw deadlineError(transport.apiUrl, id, deadline.timeoutMs, last, retrier.failing);
+    throw error;
+  } finally {
+    deadline.clear();
+  }
+}
+
+/** The error of a wait whose deadline passed: timed out with the last state, or unreachable when it was failing then. */
+export function deadlineError(apiUrl: string, id: string, timeoutMs: number, last: Job | undefined, failing: JobgateError | undefined): JobgateError {
   if (failing !== undefined) {
     return new UnreachableError(
       `${apiUrl} was unreachable when the ${formatDuration(timeoutMs)} timeout passed waiting for ${id}: ${failing.message}` +
         (last === undefined ? "" : `; last state: ${describeJob(last)}`),
-      { cause: failing },
+      { cause: failing, reason: "gave_up" },
     );
   }
   return new TimeoutError(`timed out after ${formatDuration(timeoutMs)} waiting for ${id}; last state: ${last === undefined ? "none seen" : describeJob(last)}`, last);
 }
 
-function noEtag(id: string): HttpError {
+export function noEtag(id: string): HttpError {
   return new HttpError(`GET /v1/jobs/${id}: the answer had no ETag, so it cannot be long-polled`, { status: 200, code: "invalid_response", requestId: undefined });
 }
 

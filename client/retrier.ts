@@ -5,6 +5,12 @@
  * exponential backoff (backoff.ts), never sooner than `Retry-After` (or an SSE `retry:`),
  * never past the deadline; anything else is thrown at once. A success starts the
  * schedule again. Aborting the signal ends the sleep with the signal's reason.
+ *
+ * One retrier may be shared by concurrent loops (`waitForJobs`: one long-poll per job):
+ * failures that arrive while a backoff is being slept join that sleep instead of counting
+ * again, so an outage costs the batch what it costs one waiter — one schedule, one budget.
+ * While the API has never answered (`connectDeadline`), no retry is slept past the
+ * connect timeout: the retrier gives up with `neverAnswered`.
  */
 import { abortableSleep } from "./abortable-sleep.js";
 import { retryDelayMs, type BackoffSchedule } from "./backoff.js";
@@ -21,11 +27,17 @@ export interface RetrierOptions {
   readonly onRetry?: ((error: JobgateError, delayMs: number) => void) | undefined;
   /** The error thrown when the retries run out (the last failure is its cause). */
   readonly giveUp: (last: JobgateError, failures: number) => Error;
+  /** `performance.now()` by which the API must have answered, or undefined once it has. */
+  readonly connectDeadline?: () => number | undefined;
+  /** The error thrown when the connect deadline passes with no answer ever. */
+  readonly neverAnswered?: (last: JobgateError) => Error;
 }
 
 export class Retrier {
   #failures = 0;
   #failing: JobgateError | undefined;
+  /** When the backoff being slept ends: failures before then join it. */
+  #sleepingUntil = 0;
 
   constructor(private readonly options: RetrierOptions) {}
 
@@ -38,6 +50,7 @@ export class Retrier {
   succeeded(): void {
     this.#failures = 0;
     this.#failing = undefined;
+    this.#sleepingUntil = 0;
   }
 
   /**
@@ -50,12 +63,22 @@ export class Retrier {
     const { signal } = this.options;
     if (signal?.aborted) throw signal.reason;
     if (!isRetryable(error)) throw error;
-    this.#failures++;
-    const remaining = (this.options.deadline ?? Infinity) - performance.now();
-    if (this.#failures > this.options.retries || remaining <= 0) throw this.options.giveUp(error, this.#failures);
+    const now = performance.now();
+    const connectBy = this.options.connectDeadline?.();
+    if (connectBy !== undefined && connectBy - now <= 0) throw (this.options.neverAnswered ?? this.options.giveUp)(error, this.#failures + 1);
+    const remaining = Math.min((this.options.deadline ?? Infinity) - now, connectBy === undefined ? Infinity : connectBy - now);
     this.#failing = error;
+    if ((this.options.deadline ?? Infinity) - now <= 0) throw this.options.giveUp(error, this.#failures + 1);
+    if (now < this.#sleepingUntil) {
+      // Another loop sharing this retrier is already backing off: wake with it.
+      await abortableSleep(Math.min(this.#sleepingUntil - now, remaining), signal);
+      return;
+    }
+    this.#failures++;
+    if (this.#failures > this.options.retries) throw this.options.giveUp(error, this.#failures);
     const retryAfterMs = isHttpError(error) ? error.retryAfterMs : undefined;
     const delay = retryDelayMs(this.#failures, this.options.schedule, Math.max(retryAfterMs ?? 0, minDelayMs), remaining);
+    this.#sleepingUntil = now + delay;
     this.options.onRetry?.(error, delay);
     await abortableSleep(delay, signal);
   }

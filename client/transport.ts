@@ -5,11 +5,18 @@
  * its own and `redirect: "manual"` (the token goes to `apiUrl` and nowhere else), reads
  * the answer, and retries what is worth retrying through a `Retrier`.
  *
- * The fetch is injectable (`JobsClientOptions.fetch`): tests, instrumentation and the
- * proxy-aware networking all plug in here, in one place.
+ * The fetch is injectable (`JobsClientOptions.fetch`); by default it is network.ts's,
+ * which goes through `HTTPS_PROXY` / `HTTP_PROXY` and trusts `caFile`.
+ *
+ * It also decides what a failure means (spec §9 "Networks"): a TLS certificate that does
+ * not verify or a proxy that refuses us is a `ConfigError` (retrying cannot fix it);
+ * other network failures are `UnreachableError`s, retried — but while the API has never
+ * answered, only until the connect timeout, and the error then names the URL and the
+ * proxy in use. Messages never contain the token or proxy credentials.
  */
 import { formatDuration } from "./duration.js";
-import { UnreachableError, type JobgateError } from "./errors.js";
+import { ConfigError, UnreachableError, type JobgateError } from "./errors.js";
+import { describeNetworkFailure, isApiAnswer } from "./network-errors.js";
 import type { NormalizedClientOptions } from "./options.js";
 import { errorFromAnswer } from "./response-errors.js";
 import { Retrier } from "./retrier.js";
@@ -40,13 +47,34 @@ export const REQUEST_TIMEOUT = Symbol("request timeout");
 
 export class Transport {
   readonly #options: NormalizedClientOptions;
+  /** Whether the API itself has answered once (an intermediary's error page does not count). */
+  #answered = false;
+  readonly #connectBy: number;
+  /** The last failure of a full attempt: what a connect timeout reports (its own cut-short attempt says nothing). */
+  #lastFailure: JobgateError | undefined;
 
   constructor(options: NormalizedClientOptions) {
     this.#options = options;
+    this.#connectBy = performance.now() + options.connectTimeoutMs;
   }
 
   get apiUrl(): string {
     return this.#options.apiUrl;
+  }
+
+  /** The proxy in use (printable), if any. */
+  get proxy(): string | undefined {
+    return this.#options.proxy;
+  }
+
+  /** ` (through proxy http://proxy:3128)`, or "" when direct: for messages about the network. */
+  get via(): string {
+    return this.#options.proxy === undefined ? "" : ` (through proxy ${this.#options.proxy})`;
+  }
+
+  /** True once the API has answered this client. */
+  get answered(): boolean {
+    return this.#answered;
   }
 
   /** A retrier for one call: `retries` failures in a row at most (the client's default), until `deadline`. */
@@ -59,17 +87,32 @@ export class Transport {
       onRetry: options.onRetry,
       giveUp: (last, failures) =>
         new UnreachableError(
-          `${this.#options.apiUrl} could not be reached after ${failures} attempt${failures === 1 ? "" : "s"} (${options.what}): ${last.message}`,
-          { cause: last },
+          `${this.#options.apiUrl}${this.via} could not be reached after ${failures} attempt${failures === 1 ? "" : "s"} (${options.what}): ${last.message}`,
+          { cause: last, reason: "gave_up" },
         ),
+      connectDeadline: () => (this.#answered ? undefined : this.#connectBy),
+      neverAnswered: (last) => this.neverAnswered(last),
     });
+  }
+
+  /** The error of an API that has not answered once within the connect timeout. */
+  neverAnswered(last: JobgateError): UnreachableError {
+    const hint =
+      this.#options.proxy === undefined
+        ? "; no proxy is in use (HTTPS_PROXY / HTTP_PROXY are unset, or NO_PROXY or loopback sends this URL direct): if this network needs one, set HTTPS_PROXY"
+        : "";
+    const failure = this.#lastFailure ?? last;
+    return new UnreachableError(
+      `${this.#options.apiUrl}${this.via} never answered within the ${formatDuration(this.#options.connectTimeoutMs)} connect timeout: ${failure.message}${hint}`,
+      { cause: failure, reason: "never_answered" },
+    );
   }
 
   /** One logical request: attempts until one succeeds or `retrier` gives up (a fresh one per call when omitted). */
   async request(exchange: Exchange, retrier: Retrier = this.retrier({ signal: exchange.signal, what: describe(exchange) })): Promise<ApiResponse> {
     for (;;) {
       try {
-        const response = await this.#attempt(exchange);
+        const response = await this.send(exchange);
         retrier.succeeded();
         return response;
       } catch (error) {
@@ -79,9 +122,11 @@ export class Transport {
     }
   }
 
-  /** Removes the token from text that may quote what was sent (a server's message, a network error). */
+  /** Removes the token and proxy credentials from text that may quote what was sent (a server's message, a network error). */
   redact(text: string): string {
-    return text.split(this.#options.token).join("[token]");
+    let out = text;
+    for (const secret of this.#options.secrets) out = out.split(secret).join(secret === this.#options.token ? "[token]" : "***");
+    return out;
   }
 
   /** A one-line reason for a network failure, from the error and its cause (`ECONNREFUSED: connect …`). */
@@ -92,9 +137,12 @@ export class Transport {
     return this.redact(code !== undefined && !message.includes(code) ? `${code}: ${message}` : message);
   }
 
-  async #attempt(exchange: Exchange): Promise<ApiResponse> {
+  /** One attempt, no retry: the answer, or the error it amounts to. */
+  async send(exchange: Exchange): Promise<ApiResponse> {
     const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(REQUEST_TIMEOUT), exchange.timeoutMs);
+    // Until the API has answered once, no attempt outlives the connect timeout.
+    const timeoutMs = this.#answered ? exchange.timeoutMs : Math.max(1, Math.min(exchange.timeoutMs, this.#connectBy - performance.now()));
+    const timer = setTimeout(() => timeout.abort(REQUEST_TIMEOUT), timeoutMs);
     const signal = exchange.signal === undefined ? timeout.signal : AbortSignal.any([exchange.signal, timeout.signal]);
     try {
       let response: Response;
@@ -114,17 +162,22 @@ export class Transport {
         });
       } catch (error) {
         if (exchange.signal?.aborted) throw exchange.signal.reason;
-        throw this.#networkError(exchange, error, timeout.signal.aborted);
+        throw this.#networkError(exchange, error, timeout.signal.aborted, timeoutMs);
       }
-      if (exchange.stream === true && response.status === 200) return { status: 200, headers: response.headers, json: undefined, response };
+      this.#lastFailure = undefined;
+      if (exchange.stream === true && response.status === 200) {
+        this.#answered = true;
+        return { status: 200, headers: response.headers, json: undefined, response };
+      }
       let text: string;
       try {
         text = await response.text();
       } catch (error) {
         if (exchange.signal?.aborted) throw exchange.signal.reason;
-        throw this.#networkError(exchange, error, timeout.signal.aborted);
+        throw this.#networkError(exchange, error, timeout.signal.aborted, timeoutMs);
       }
       const res: ApiResponse = { status: response.status, headers: response.headers, json: parseJson(text), response };
+      if (isApiAnswer(res)) this.#answered = true;
       if ((response.status >= 200 && response.status < 300) || response.status === 304) return res;
       throw errorFromAnswer({ ...res, statusText: response.statusText }, describe(exchange), (t) => this.redact(t));
     } finally {
@@ -132,10 +185,18 @@ export class Transport {
     }
   }
 
-  #networkError(exchange: Exchange, error: unknown, timedOut: boolean): UnreachableError {
-    const what = `${exchange.method} ${this.#options.apiUrl}${pathOf(exchange)}`;
-    if (timedOut) return new UnreachableError(`${what}: no answer within ${formatDuration(exchange.timeoutMs)}`, { cause: error });
-    return new UnreachableError(`${what}: ${this.describe(error)}`, { cause: error });
+  #networkError(exchange: Exchange, error: unknown, timedOut: boolean, timeoutMs: number): JobgateError {
+    const what = `${exchange.method} ${this.#options.apiUrl}${pathOf(exchange)}${this.via}`;
+    if (timedOut) {
+      const result = new UnreachableError(`${what}: no answer within ${formatDuration(timeoutMs)}`, { cause: error, reason: "timeout" });
+      // An attempt cut short by the connect timeout tells nothing new.
+      if (timeoutMs >= exchange.timeoutMs) this.#lastFailure = result;
+      return result;
+    }
+    const failure = describeNetworkFailure(error, new URL(this.#options.apiUrl).host, this.#options.proxy);
+    if (failure.permanent) return new ConfigError(this.redact(`${what}: ${failure.message}`), { cause: error });
+    this.#lastFailure = new UnreachableError(`${what}: ${this.redact(failure.message)}`, { cause: error });
+    return this.#lastFailure;
   }
 }
 

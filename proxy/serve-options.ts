@@ -84,9 +84,13 @@ export interface ServeOptions {
   readonly watchIdleMs?: number;
   /** Proxy mode: an upstream stream silent this long at start is buffered, in ms. @default 5_000 */
   readonly sseFirstByteMs?: number;
+  /** Proxy mode: a PEM bundle added to the roots trusted for the upstream (a TLS-inspecting proxy's CA). @default none */
+  readonly caFile?: string;
 }
 
-export type NormalizedServeOptions = Required<Omit<ServeOptions, "keysFile" | "upstream" | "store">> & {
+export type NormalizedServeOptions = Required<Omit<ServeOptions, "keysFile" | "upstream" | "store" | "caFile">> & {
+  /** Proxy mode's extra CA bundle; empty when none. */
+  readonly caFile: string;
   /** `"memory"`, or the store's URL. */
   readonly store: string;
   /** Standalone mode's keys file; empty in proxy mode. */
@@ -142,7 +146,14 @@ export function normalizeServeOptions(options: ServeOptions): NormalizedServeOpt
     accessTtlMs: integer("--access-ttl", options.accessTtlMs ?? DEFAULT_ACCESS_TTL_MS, 0, 3_600_000),
     watchIdleMs: integer("--watch-idle", options.watchIdleMs ?? DEFAULT_WATCH_IDLE_MS, 100, 86_400_000),
     sseFirstByteMs: integer("--upstream-sse-first-byte", options.sseFirstByteMs ?? DEFAULT_SSE_FIRST_BYTE_MS, 10, 600_000),
+    caFile: caFileOption(options.caFile, upstream !== undefined),
   };
+}
+
+function caFileOption(path: string | undefined, proxyMode: boolean): string {
+  if (path === undefined || path === "") return "";
+  if (!proxyMode) throw new ServeOptionsError("--ca-file is for proxy mode (--upstream): it adds roots trusted for the upstream");
+  return path;
 }
 
 function upstreamUrl(text: string): string {
@@ -154,6 +165,9 @@ function upstreamUrl(text: string): string {
   }
   if ((url.protocol !== "http:" && url.protocol !== "https:") || url.username !== "" || url.password !== "" || url.search !== "") {
     throw new ServeOptionsError(`--upstream must be a plain http(s) base URL without credentials or query, got ${JSON.stringify(text)}`);
+  }
+  if (/\/v1\/*$/i.test(url.pathname)) {
+    throw new ServeOptionsError(`--upstream must be the API's base URL without /v1 (jobgate adds it), such as ${url.origin}, got ${JSON.stringify(text)}`);
   }
   return url.toString().replace(/\/+$/, "");
 }

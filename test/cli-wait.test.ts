@@ -99,7 +99,7 @@ describe("exit 2: usage and configuration", () => {
   test.each([
     [["jobs", "wait", "job_x", "--timeout", "5"], {}, '--timeout: "5" is not a duration; expected a number with a unit, such as 90s, 30m or 1h30m'],
     [["jobs", "wait", "job_x", "--timeout", "0s"], {}, "--timeout: must be more than zero"],
-    [["jobs", "wait"], {}, "a job id is required: pass it as an argument or set JOBGATE_JOB_ID"],
+    [["jobs", "wait"], {}, "a job id is required: pass it as an argument, or set JOBGATE_JOB_IDS (several, comma- or space-separated) or JOBGATE_JOB_ID"],
     [["jobs", "wait", "job_x"], { JOBGATE_TOKEN: "" }, "no token: set JOBGATE_TOKEN (or pass --token-file PATH)"],
     [["jobs", "wait", "job_x", `--token=${WRONG_TOKEN}`], {}, "--token is not accepted"],
     [["jobs", "wait", "job_x", "--token-file", "/nonexistent/token"], {}, "--token-file /nonexistent/token: cannot read it (ENOENT)"],

@@ -120,10 +120,13 @@ describe("options", () => {
       apiUrl: "http://127.0.0.1:8080",
       forgeVersion: "2026-06-23",
       retry: { retries: 5, minDelayMs: 500, maxDelayMs: 30_000, factor: 2 },
-      longPollS: 60,
+      longPollS: 25,
+      connectTimeoutMs: 60_000,
       requestTimeoutMs: 30_000,
       userAgent: "jobgate-client",
+      proxy: undefined,
     });
+    expect(normalized.holds.waitS).toBe(25);
     expect(normalizeClientOptions({ token: "t", apiUrl: "http://x.test/base/" }).apiUrl).toBe("http://x.test/base");
   });
 
@@ -135,7 +138,9 @@ describe("options", () => {
     [{ token: "t", retry: { retries: -1 } }, "retry.retries must be a whole number from 0 to 1000, got -1"],
     [{ token: "t", retry: { minDelayMs: 5000, maxDelayMs: 100 } }, "retry.maxDelayMs (100) must not be less than retry.minDelayMs (5000)"],
     [{ token: "t", longPollS: 0 }, "longPollS must be a whole number from 1 to 3600, got 0"],
-    [{ token: "t", fetch: "no" }, "fetch must be a function (no global fetch in this runtime)"],
+    [{ token: "t", fetch: "no" }, "fetch must be a function"],
+    [{ token: "t", apiUrl: "https://api.test/v1" }, "apiUrl must be the API's base URL without the version path: the client adds /v1 itself; use https://api.test instead of https://api.test/v1"],
+    [{ token: "t", connectTimeoutMs: 0 }, "connectTimeoutMs must be a number from 1 to 86400000, got 0"],
   ])("%j is refused with a message naming the option", (options, message) => {
     let error: unknown;
     try {

@@ -13,7 +13,7 @@ import {
 } from "../provider-shim/constructs/index.js";
 
 function jobWait(props: Partial<JobWaitProps>): () => void {
-  return () => Testing.synthScope((scope: Construct) => new JobWait(scope, "wait", props as JobWaitProps));
+  return () => Testing.synthScope((scope: Construct) => new JobWait(scope, "wait", props));
 }
 
 function operation(props: Partial<AsyncOperationProps>): () => void {

@@ -287,7 +287,7 @@ describe("validation, configuration, upgrade", () => {
     expect(logLines.join("")).not.toContain(TOKENS.all);
   });
 
-  test("ca_file is read and checked; since the client cannot add roots yet, a warning says what to do instead", async () => {
+  test("ca_file is read and checked, then trusted by the client (no warning)", async () => {
     const provider = createProvider({ logger: new Logger("off"), env: {} });
     const configure = (caFile: string) =>
       provider.handlers.ConfigureProvider!({
@@ -298,8 +298,7 @@ describe("validation, configuration, upgrade", () => {
     const pem = join(dir, "ca.pem");
     writeFileSync(pem, createPluginCertificate().certPem);
     const ok = await configure(pem);
-    expect(ok.diagnostics.map((d) => [d.severity, d.summary])).toEqual([[2, "ca_file is not applied by this version"]]);
-    expect(ok.diagnostics[0]!.detail).toContain(`NODE_EXTRA_CA_CERTS=${pem}`);
+    expect(ok.diagnostics).toEqual([]);
     const missing = await configure(join(dir, "nope.pem"));
     expect(missing.diagnostics.map((d) => [d.severity, d.summary])).toEqual([[1, "Cannot read ca_file"]]);
     writeFileSync(join(dir, "empty.pem"), "not a certificate");

@@ -253,3 +253,19 @@ test("an upstream that closes every stream at once is backed off from, not hamme
   expect(streams).toBeGreaterThanOrEqual(1);
   expect(streams).toBeLessThanOrEqual(10); // jittered backoff from 500 ms: a handful, not hundreds
 });
+
+test("concurrent callers with one token share one access check; another token gets its own", async () => {
+  const done = { ...job, status: "succeeded", progress: 1, result: { release_id: "rel_1" } };
+  const reader = nock(UPSTREAM, { reqheaders: { authorization: `Bearer ${TOKENS.reader}` } })
+    .get(`/v1/jobs/${JOB_ID}`)
+    .delay(200)
+    .reply(200, { data: done, request_id: "req_1" }, { ETag: '"w/job-3"' });
+  const other = nock(UPSTREAM, { reqheaders: { authorization: `Bearer ${TOKENS.site1}` } })
+    .get(`/v1/jobs/${JOB_ID}`)
+    .reply(200, { data: done, request_id: "req_2" }, { ETag: '"w/job-3"' });
+  // Interceptors answer once each: an eleventh upstream request would find none and make a 503.
+  const answers = await Promise.all([...Array.from({ length: 10 }, () => read(TOKENS.reader)), read(TOKENS.site1)]);
+  expect(answers.map((a) => a.status)).toEqual(Array.from({ length: 11 }, () => 200));
+  expect(reader.isDone()).toBe(true);
+  expect(other.isDone()).toBe(true);
+});

@@ -5,9 +5,11 @@ import { registerJobs } from "./commands/jobs.js";
 import { registerProvider } from "./commands/provider.js";
 import { registerServe } from "./commands/serve.js";
 import { EXIT } from "./exit-codes.js";
+import { CLI_VERSION } from "./version.js";
 
 const program = new Command("jobgate")
   .description("Wait on 202 Accepted jobs: serve the jobs API, wait on jobs from CI and Terraform.")
+  .version(CLI_VERSION, "-V, --version", "print the version")
   .showHelpAfterError()
   .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : EXIT.usage))
   .addHelpText(

@@ -1,20 +1,25 @@
 /**
  * Runs a subcommand's action and turns what it throws into the exit code (exit-codes.ts)
- * and one line on stderr. Ctrl-C aborts the action's signal and exits 130; so does the
+ * and one line on stderr. A signal aborts the action's signal and exits with the shell's
+ * convention, 128 + the signal's number: SIGINT (Ctrl-C) 130, SIGTERM 143; so does the
  * loss of the launcher that started the command (launcher-watch.ts), with 129 (SIGHUP's).
  */
 import { errorLine, exitCodeOf, type ExitCode } from "./exit-codes.js";
 import { watchLaunchers } from "./launcher-watch.js";
+
+/** 128 + the signal's number, as shells report a command a signal ended. */
+export const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 
 export type Action<Args extends unknown[]> = (signal: AbortSignal, ...args: Args) => Promise<ExitCode | void>;
 
 export function runAction<Args extends unknown[]>(action: Action<Args>): (...args: Args) => Promise<void> {
   return async (...args: Args) => {
     const controller = new AbortController();
-    const onSignal = (): void => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      const code = SIGNAL_EXIT[signal as keyof typeof SIGNAL_EXIT] ?? 130;
       controller.abort();
-      process.exitCode = 130;
-      setImmediate(() => process.exit(130));
+      process.exitCode = code;
+      setImmediate(() => process.exit(code));
     };
     process.once("SIGINT", onSignal);
     process.once("SIGTERM", onSignal);

@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import { DEFAULT_API_URL, ENV as JOBGATE_ENV, FORGE_VERSION_PATTERN, type JobsClientOptions } from "../../client/index.js";
 import { isUnknown, type CtyObject, type CtyValue } from "./cty/values.js";
-import { errorDiag, warningDiag, type Diagnostic } from "./diagnostics.js";
+import { errorDiag, type Diagnostic } from "./diagnostics.js";
 import { objectTypeOf, type SchemaSpec } from "./schema.js";
 
 /** The variables the provider block defaults from (names from api/env.ts). */
@@ -103,14 +103,10 @@ export function configureProvider(config: CtyObject, env: NodeJS.ProcessEnv, use
   const caFile = text(config.ca_file) ?? fromEnv(env, ENV.caFile);
   if (caFile !== undefined) diagnostics.push(...checkCaFile(caFile, caSource));
   if (diagnostics.some((d) => d.severity === "error")) return { options: undefined, diagnostics };
-  return { options: { apiUrl, token: token!, ...(forgeVersion !== undefined ? { forgeVersion } : {}), userAgent }, diagnostics };
+  return { options: { apiUrl, token: token!, ...(forgeVersion !== undefined ? { forgeVersion } : {}), ...(caFile !== undefined ? { caFile } : {}), userAgent }, diagnostics };
 }
 
-/**
- * The CA bundle is read and checked here. The client has no option to trust extra roots
- * yet (the proxy-aware transport brings one), and this provider builds no HTTP stack of its
- * own, so until then it says so once instead of pretending.
- */
+/** The CA bundle is read and checked here, so that a bad path is a diagnostic on its attribute; the client then trusts it (`caFile`). */
 function checkCaFile(path: string, source: string): Diagnostic[] {
   const attribute = source === "ca_file" ? ["ca_file"] : undefined;
   let pem: string;
@@ -120,11 +116,5 @@ function checkCaFile(path: string, source: string): Diagnostic[] {
     return [errorDiag(`Cannot read ${source}`, `${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`, attribute)];
   }
   if (!pem.includes("-----BEGIN CERTIFICATE-----")) return [errorDiag(`Invalid ${source}`, `${path} holds no PEM certificate (-----BEGIN CERTIFICATE-----).`, attribute)];
-  return [
-    warningDiag(
-      `${source} is not applied by this version`,
-      `${path} was read and holds certificates, but this version's HTTP client cannot add trusted roots yet. Set NODE_EXTRA_CA_CERTS=${path} in the environment Terraform runs in: the provider's Node.js reads it at start.`,
-      attribute,
-    ),
-  ];
+  return [];
 }

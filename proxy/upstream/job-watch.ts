@@ -2,7 +2,10 @@
  * One upstream watch per job with local interest (spec §7): it follows the upstream's
  * SSE stream (resuming with Last-Event-ID) and feeds every local long-poll and stream
  * on the job through the cache. When the stream is buffered (no byte within
- * `sseFirstByteMs`) it falls back to upstream ETag long-polls for the rest of its life.
+ * `sseFirstByteMs`) it falls back to upstream ETag long-polls; the upstream's health
+ * (upstream-health.ts) remembers that for every watch on the upstream, so new watches
+ * long-poll at once and SSE is tried again at most every 10 minutes. Long-polls ask for
+ * holds from one window per upstream, shortened when something on the way cuts them.
  * Failures back off with jitter. It ends after the terminal state, or when nobody has
  * asked for `idleMs`.
  *
@@ -12,7 +15,8 @@
 import type { Logger } from "pino";
 import { looksLikeJob } from "../../api/job.js";
 import { upstreamClient } from "./upstream-client.js";
-import { HttpError, UnreachableError, isAuthError, isHttpError, isNotFoundError } from "../../client/errors.js";
+import { HttpError, UnreachableError, isAuthError, isHttpError, isNotFoundError, isUnreachableError } from "../../client/errors.js";
+import type { HoldWindow } from "../../client/hold-window.js";
 import { readEvents, STREAM_SILENT } from "../../client/event-reader.js";
 import type { FetchLike } from "../../client/options.js";
 import { errorFromResponse } from "../../client/response-errors.js";
@@ -20,6 +24,7 @@ import { Retrier, isRetryable } from "../../client/retrier.js";
 import type { Credential } from "../tenancy/auth.js";
 import type { UpstreamCache } from "./upstream-cache.js";
 import { upstreamAnswer } from "./upstream-errors.js";
+import type { UpstreamHealth } from "./upstream-health.js";
 import { versionOfEtag } from "./version-of-etag.js";
 
 export interface WatchOptions {
@@ -39,6 +44,10 @@ export interface WatchDeps {
   readonly cache: UpstreamCache;
   readonly logger: Logger;
   readonly fetchFor: (kind: "watch_stream" | "watch_poll") => FetchLike;
+  /** The upstream's SSE and reachability, shared by its watches. */
+  readonly health: UpstreamHealth;
+  /** The hold asked of the upstream per long-poll, shared by its watches. */
+  readonly holds: HoldWindow;
 }
 
 /** A stream that closes sooner than this without an event counts as a failure (backoff). */
@@ -52,7 +61,6 @@ export class JobWatch {
   /** Admitted callers, most recent last: the watch reads with the last, falls back on the others. */
   private readonly candidates = new Map<string, Credential>();
   private healthyNow = false;
-  private sseBlocked = false;
   private lastInterest = performance.now();
   private readonly stopper = new AbortController();
   private credentialsOffered: (() => void) | undefined;
@@ -104,13 +112,14 @@ export class JobWatch {
           continue;
         }
         try {
-          const finished = this.sseBlocked ? await this.pollOnce(credentials) : await this.streamOnce(credentials);
+          const finished = this.deps.health.tryStream() ? await this.streamOnce(credentials) : await this.pollOnce(credentials);
           retrier.succeeded();
           if (finished) return;
         } catch (thrown) {
           const error = upstreamAnswer(thrown);
           this.healthyNow = false;
           if (this.stopper.signal.aborted) return;
+          this.deps.health.failed(isHttpError(error) || isUnreachableError(error) ? error : new UnreachableError((error as Error).message ?? String(error)));
           if (isAuthError(error) || isNotFoundError(error)) {
             // This token may no longer read the job: fall back on another admitted caller's.
             this.candidates.delete(credentials.tokenHash);
@@ -174,6 +183,8 @@ export class JobWatch {
         idleTimeoutMs: this.options.sseIdleMs,
         onFirstByte: () => {
           sawByte = true;
+          this.deps.health.streamWorks();
+          this.deps.health.reached();
           // Resumed at the cached version: the preamble alone confirms the cache is current.
           if (cached !== undefined) this.healthyNow = true;
         },
@@ -200,7 +211,7 @@ export class JobWatch {
       if (connection.signal.reason === WATCH_IDLE) return true;
       if (connection.signal.reason === STREAM_SILENT) {
         // Silent from the start: a proxy buffers the stream (long-poll from now on); silent later: reconnect.
-        if (!sawByte) this.sseBlocked = true;
+        if (!sawByte) this.deps.health.streamBuffered(this.options.sseFirstByteMs);
         this.healthyNow = false;
         return false;
       }
@@ -214,12 +225,21 @@ export class JobWatch {
 
   /** One upstream ETag long-poll; true when the job reached a terminal state. */
   private async pollOnce(credentials: Credential): Promise<boolean> {
-    const client = upstreamClient(this.options.upstreamUrl, credentials, this.deps.fetchFor("watch_poll"), { longPollS: this.options.longPollS });
+    const client = upstreamClient(this.options.upstreamUrl, credentials, this.deps.fetchFor("watch_poll"), { longPollS: this.options.longPollS, holds: this.deps.holds });
     const cached = this.deps.cache.get(this.jobId);
     const result = await client.getJob(this.jobId, {
-      ...(cached !== undefined ? { etag: cached.etag, waitS: this.options.longPollS } : {}),
+      ...(cached !== undefined ? { etag: cached.etag, waitS: this.deps.holds.waitS } : {}),
       signal: this.stopper.signal,
+      onHoldCut: (cut) => {
+        if (cut.first) {
+          this.deps.logger.info(
+            { upstream: this.options.upstreamUrl, lasted_ms: Math.round(cut.lastedMs), wait_s: cut.waitS, how: cut.how },
+            `an upstream long-poll was cut after ${Math.round(cut.lastedMs / 1000)}s by something on the way; asking for ${cut.waitS}s holds from now on`,
+          );
+        }
+      },
     });
+    this.deps.health.reached();
     this.healthyNow = true;
     if (result.notModified) return false;
     const put = this.deps.cache.put(this.jobId, result.job, versionOfEtag(result.etag));

@@ -12,7 +12,7 @@ export function upstreamClient(
   upstreamUrl: string,
   caller: Credential,
   fetch: FetchLike,
-  options: Pick<JobsClientOptions, "requestTimeoutMs" | "longPollS"> = {},
+  options: Pick<JobsClientOptions, "requestTimeoutMs" | "longPollS" | "holds"> = {},
 ): JobsClient {
   return new JobsClient({ apiUrl: upstreamUrl, token: caller.token, forgeVersion: caller.forgeVersion, fetch, retry: { retries: 0 }, ...options });
 }

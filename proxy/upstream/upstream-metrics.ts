@@ -14,7 +14,12 @@ export class UpstreamMetrics {
   private readonly requests: Counter<"kind">;
   private readonly reads: Counter<"source">;
 
-  constructor(server: ServerMetrics, watchStats: () => { watches: number; pollers: number; maxPollersPerWatch: number }) {
+  constructor(
+    server: ServerMetrics,
+    watchStats: () => { watches: number; pollers: number; maxPollersPerWatch: number },
+    /** The fetch the counted requests go out with (proxy mode's network). */
+    private readonly baseFetch: FetchLike = globalThis.fetch,
+  ) {
     const registers = [server.registry];
     this.requests = new Counter({
       name: "jobgate_upstream_requests_total",
@@ -34,7 +39,7 @@ export class UpstreamMetrics {
   }
 
   /** A fetch that counts each request under `kind`. */
-  countingFetch(kind: UpstreamRequestKind, fetchFn: FetchLike = globalThis.fetch): FetchLike {
+  countingFetch(kind: UpstreamRequestKind, fetchFn: FetchLike = this.baseFetch): FetchLike {
     return (input, init) => {
       this.requests.inc({ kind });
       return fetchFn(input, init);

@@ -14,7 +14,8 @@ import type { JobSource, JobView } from "../job-source.js";
 import type { Credential } from "../tenancy/auth.js";
 import type { AccessDecisions } from "./access-decisions.js";
 import type { CachedJob, UpstreamCache } from "./upstream-cache.js";
-import { relayUpstreamError, upstreamUnavailable } from "./upstream-errors.js";
+import { relayUpstreamError, upstreamAnswer, upstreamUnavailable } from "./upstream-errors.js";
+import type { UpstreamHealth } from "./upstream-health.js";
 import type { UpstreamMetrics } from "./upstream-metrics.js";
 import { versionOfEtag } from "./version-of-etag.js";
 import type { WatchRegistry } from "./watch-registry.js";
@@ -33,6 +34,7 @@ export class UpstreamJobSource implements JobSource<Credential> {
     private readonly watches: WatchRegistry,
     private readonly metrics: UpstreamMetrics,
     private readonly fetchFn: FetchLike,
+    private readonly health?: UpstreamHealth,
   ) {}
 
   async read(caller: Credential, jobId: string): Promise<JobView> {
@@ -96,9 +98,11 @@ export class UpstreamJobSource implements JobSource<Credential> {
     try {
       result = await client.getJob(jobId, cached === undefined ? {} : { etag: cached.etag });
     } catch (error) {
+      this.health?.failed(upstreamAnswer(error));
       this.access.revoke(caller.tokenHash, jobId);
       throw relayUpstreamError(error);
     }
+    this.health?.reached();
     this.access.grant(caller.tokenHash, jobId);
     if (result.notModified) return cached!;
     try {

@@ -1,8 +1,10 @@
 import type { Logger } from "pino";
 import type { FetchLike } from "../../client/options.js";
+import type { HoldWindow } from "../../client/hold-window.js";
 import type { Credential } from "../tenancy/auth.js";
 import { JobWatch, type WatchOptions } from "./job-watch.js";
 import type { UpstreamCache } from "./upstream-cache.js";
+import type { UpstreamHealth } from "./upstream-health.js";
 
 /** At most one running watch per job; a watch that ends removes itself. */
 export class WatchRegistry {
@@ -10,7 +12,13 @@ export class WatchRegistry {
 
   constructor(
     private readonly options: WatchOptions,
-    private readonly deps: { cache: UpstreamCache; logger: Logger; fetchFor: (kind: "watch_stream" | "watch_poll") => FetchLike },
+    private readonly deps: {
+      cache: UpstreamCache;
+      logger: Logger;
+      fetchFor: (kind: "watch_stream" | "watch_poll") => FetchLike;
+      health: UpstreamHealth;
+      holds: HoldWindow;
+    },
   ) {}
 
   /** Starts (or feeds) the job's watch with an admitted caller's credentials. */

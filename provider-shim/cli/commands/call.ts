@@ -14,6 +14,7 @@ import { ConfigError } from "../../../client/errors.js";
 import { clientOptions, type ConnectionFlags } from "../config.js";
 import { EXIT } from "../exit-codes.js";
 import { fromArgOrEnv, timeoutMs } from "../flags.js";
+import { CONNECTION_ENV_HELP, WAIT_EXIT_HELP } from "../help.js";
 import { followJob } from "../follow-job.js";
 import { Reporter, reporterMode } from "../reporter.js";
 import { runAction } from "../run-action.js";
@@ -34,8 +35,8 @@ export function registerCall(program: Command): void {
       .command("call")
       .summary("invoke an operation that answers 202 with a job, and optionally wait on it")
       .description(
-        "Invoke an operation of the API that answers 202 Accepted with a job. Prints the job id on stdout\n" +
-          "(the job object with --json). With --wait, follows the job to its end; the exit code says how it ended.\n" +
+        "Invoke an operation of the API that answers 202 Accepted with a job, and print the job id on stdout (the job object with --json). " +
+          "With --wait, follow the job to its end by long-poll, as jobs wait does; the exit code says how it ended. " +
           "Retries are safe: an Idempotency-Key is sent on every call (generated when not given).",
       )
       .argument("[method]", `HTTP method, e.g. POST (default $${ENV.callMethod})`)
@@ -51,9 +52,10 @@ Examples:
   $ jobgate call POST /v1/sites/site_1/deploys --data '{"duration_ms": 10000}' --wait --timeout 30m
   $ jobgate call POST /v1/sites/site_1/builds --data @build.json --idempotency-key build-$GIT_SHA --json
   $ ${ENV.callMethod}=POST ${ENV.callPath}=/v1/sites/site_1/deploys jobgate call --wait --quiet
-
-Exit codes (with --wait): 0 succeeded, 1 failed, 2 usage, 3 timeout, 4 auth, 5 not found, 6 unreachable.
-Token: $${ENV.token} or --token-file, never argv.
+${CONNECTION_ENV_HELP}
+  ${ENV.callMethod}, ${ENV.callPath}, ${ENV.callBody}, ${ENV.idempotencyKey}: the arguments and flags above
+${WAIT_EXIT_HELP}
+  Without --wait: 0 once the operation answered with a job; 2, 4, 6 as above.
 `,
     )
     .action(

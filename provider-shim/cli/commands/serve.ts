@@ -56,6 +56,7 @@ interface ServeFlags {
   maxIdempotencyKeys: string;
   headersTimeout: string;
   bodyTimeout: string;
+  caFile?: string;
 }
 
 const SIZE = /^(\d+)(B|KiB|MiB|GiB)?$/;
@@ -89,6 +90,8 @@ function wholeNumber(text: string, flag: string): number {
 export function toServeOptions(flags: ServeFlags): ServeOptions {
   const keysFile = flags.keys ?? process.env[ENV.keysFile];
   const store = flags.store ?? (process.env[ENV.storeUrl]?.trim() || undefined);
+  // JOBGATE_CA_FILE is the waiters'; in standalone mode it has nothing to do and is not an error.
+  const caFile = flags.caFile ?? (flags.upstream !== undefined ? process.env[ENV.caFile]?.trim() || undefined : undefined);
   return {
     port: wholeNumber(flags.port, "--port"),
     host: flags.host,
@@ -113,6 +116,7 @@ export function toServeOptions(flags: ServeFlags): ServeOptions {
     maxIdempotencyKeys: wholeNumber(flags.maxIdempotencyKeys, "--max-idempotency-keys"),
     headersTimeoutMs: parseDuration(flags.headersTimeout, "--headers-timeout"),
     bodyTimeoutMs: parseDuration(flags.bodyTimeout, "--body-timeout"),
+    ...(caFile !== undefined ? { caFile } : {}),
   };
 }
 
@@ -122,17 +126,18 @@ export function registerServe(program: Command): void {
     .summary("run the jobs API server (standalone, or a polling proxy with --upstream)")
     .description(
       "Serve the jobs API: list, get with ETag / If-None-Match and long-poll (Prefer: wait=N), and SSE streams.\n\n" +
-        "Standalone (--keys): jobs live in memory, fed by the producer side (/internal/v1/jobs) and by demo\n" +
-        "operations that answer 202; in-flight jobs are never evicted, finished ones are kept in an LRU.\n\n" +
-        "Proxy (--upstream URL): the same read routes in front of a real jobs API, for pollers that cannot use\n" +
-        "SSE: one upstream watch per job feeds every local long-poll and stream; the upstream judges every token.\n\n" +
+        "Standalone (--keys): jobs live in memory, fed by the producer side (/internal/v1/jobs) and by demo operations that answer 202; " +
+        "in-flight jobs are never evicted, finished ones are kept in an LRU.\n\n" +
+        "Proxy (--upstream URL): the same read routes in front of a real jobs API, for pollers that cannot use SSE: " +
+        "one upstream watch per job feeds every local long-poll and stream; the upstream judges every token. " +
+        "The upstream is reached through HTTPS_PROXY / HTTP_PROXY unless NO_PROXY (or loopback) says direct, trusting --ca-file.\n\n" +
         "Logs are JSON lines on stdout; SIGTERM or SIGINT shut down gracefully.",
     )
     .option("--port <port>", "TCP port (0 picks a free one)", String(DEFAULT_PORT))
     .option("--host <address>", "address to bind", DEFAULT_HOST)
     .option("--keys <file>", `keys file (spec §1); default $${ENV.keysFile}`)
     .option("--store <store>", `where jobs live: ${MEMORY_STORE}, or postgres://user:password@host:5432/db shared by replicas; default $${ENV.storeUrl}, else ${MEMORY_STORE}`)
-    .option("--max-wait <duration>", "longest long-poll a client may ask for", formatDuration(DEFAULT_MAX_WAIT_S * 1000))
+    .option("--max-wait <duration>", "longest long-poll hold a client may ask for; keep it under the idle timeout of any proxy or load balancer in front", formatDuration(DEFAULT_MAX_WAIT_S * 1000))
     .option("--heartbeat <duration>", "interval of SSE heartbeat comments", formatDuration(HEARTBEAT_MS))
     .option("--max-jobs <n>", "bound on jobs held (in flight + finished)", String(DEFAULT_MAX_JOBS))
     .option("--retention <duration>", "how long finished jobs are kept at least", formatDuration(DEFAULT_RETENTION_MS))
@@ -151,6 +156,7 @@ export function registerServe(program: Command): void {
     .option("--max-idempotency-keys <n>", "limit: Idempotency-Keys kept per account (at least 24h each, unless this bound forces one out)", String(DEFAULT_MAX_IDEMPOTENCY_KEYS))
     .option("--headers-timeout <duration>", "limit: a request's headers must arrive within this; 408 and the connection closed", formatDuration(DEFAULT_HEADERS_TIMEOUT_MS))
     .option("--body-timeout <duration>", "limit: a body must arrive within this of its headers; 408 and the connection closed", formatDuration(DEFAULT_BODY_TIMEOUT_MS))
+    .option("--ca-file <path>", `proxy mode: trust the certificates in this PEM bundle too, for the upstream (default $${ENV.caFile})`)
     .addHelpText(
       "after",
       "\nExamples:\n" +
@@ -168,7 +174,8 @@ export function registerServe(program: Command): void {
         const { startServer } = await import("../../../proxy/server.js");
         server = await startServer(toServeOptions(flags));
       } catch (error) {
-        if (error instanceof KeysFileError || error instanceof ServeOptionsError || (error as Error).name === "DurationError") {
+        const name = (error as Error).name;
+        if (error instanceof KeysFileError || error instanceof ServeOptionsError || name === "DurationError" || name === "ConfigError") {
           process.stderr.write(`jobgate serve: ${(error as Error).message}\n`);
           process.exit(2);
         }
