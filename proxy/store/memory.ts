@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import { DEFAULT_MAX_ACCOUNT_JOBS, DEFAULT_MAX_IDEMPOTENCY_KEYS, DEFAULT_MAX_JOBS, DEFAULT_RETENTION_MS } from "../../api/defaults.js";
 import { isTerminal, JOB_STATUSES, type JobStatus } from "../../api/job.js";
+import { IDEMPOTENCY_KEY_TTL_MS, SWEEP_INTERVAL_MS } from "./bounds.js";
 import { changesJob } from "./change.js";
 import { ChangeNotifier } from "./change-notifier.js";
 import { ListIndex } from "./list-index.js";
@@ -22,10 +23,7 @@ import {
   type StoredJob,
 } from "./types.js";
 
-/** How often expired finished jobs are swept (they are also invisible to reads once expired). */
-const PURGE_INTERVAL_MS = 60_000;
-/** `Idempotency-Key`s are kept at least this long (spec §8). */
-export const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000;
+export { IDEMPOTENCY_KEY_TTL_MS } from "./bounds.js";
 
 export interface MemoryStoreOptions extends StoreBounds {
   /** Clock, for tests. @default Date.now */
@@ -156,7 +154,7 @@ export class MemoryBackend {
     this.maxKeysPerAccount = options.maxIdempotencyKeysPerAccount ?? DEFAULT_MAX_IDEMPOTENCY_KEYS;
     this.retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
     this.now = options.now ?? Date.now;
-    this.purgeTimer = setInterval(() => this.purgeExpired(), Math.min(PURGE_INTERVAL_MS, this.retentionMs));
+    this.purgeTimer = setInterval(() => this.purgeExpired(), Math.min(SWEEP_INTERVAL_MS, this.retentionMs));
     this.purgeTimer.unref();
   }
 
