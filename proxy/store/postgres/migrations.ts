@@ -1,0 +1,222 @@
+/**
+ * The PostgreSQL store's schema, as numbered migrations applied in order (spec §8):
+ * `jobgate serve` applies what is missing at start, `jobgate store migrate` alone.
+ * Idempotent (each version is applied once, recorded in `jobgate.schema_migrations`),
+ * each in its own transaction, and safe when several replicas start at once: they queue
+ * on one advisory lock and the later ones find nothing left to do.
+ *
+ * Rules for a new migration: append it (never edit an applied one); keep it additive so
+ * that replicas still on the previous version keep working during a rolling upgrade.
+ */
+import type { Logger } from "pino";
+import type { Pool, PoolClient } from "pg";
+import { JOB_STATUSES } from "../../../api/job.js";
+import { isUnavailable } from "./errors.js";
+
+/** Everything the store keeps lives in this schema. */
+export const SCHEMA = "jobgate";
+/** `pg_advisory_lock` key held while migrating ("jobg" + 1). */
+const MIGRATION_LOCK = 0x6a6f6267_00000001n;
+/** Rows of `job_counts`: each connection counts into one (its backend pid modulo this), so no two writers queue on one row. */
+export const COUNT_SHARDS = 16;
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+const STATUS_LIST = JOB_STATUSES.map((status) => `'${status}'`).join(", ");
+
+/**
+ * The list indexes: one pair per visibility pin (none, team, site, team and site), each
+ * ending in (created_at, id) so a page is a bounded backward index scan. `status` comes
+ * last before the order: a status filter is an equality on it, and no status filter is a
+ * merge of one scan per status (4 values) — so the cost of a page grows with the page,
+ * never with the jobs the key cannot see or the filters exclude (spec §4).
+ */
+const PINS: readonly (readonly string[])[] = [[], ["team_id"], ["site_id"], ["team_id", "site_id"]];
+const LIST_INDEXES = PINS.flatMap((pin) => {
+  const name = ["account", ...pin.map((column) => column.replace("_id", ""))].join("_");
+  const prefix = ["account", ...pin].join(", ");
+  return [
+    `CREATE INDEX jobs_list_${name} ON ${SCHEMA}.jobs (${prefix}, status, created_at, id);`,
+    `CREATE INDEX jobs_list_${name}_type ON ${SCHEMA}.jobs (${prefix}, resource_type, status, created_at, id);`,
+  ];
+}).join("\n");
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "jobs with list indexes, job counts, idempotency keys, settings, demo runs",
+    sql: `
+-- Text compared for order or equality is COLLATE "C": byte order, as the memory store
+-- sorts, and the cheapest comparison.
+CREATE TABLE ${SCHEMA}.jobs (
+  id            text COLLATE "C" PRIMARY KEY,
+  account       text COLLATE "C" NOT NULL,
+  team_id       text COLLATE "C" NOT NULL,
+  type          text NOT NULL,
+  resource_type text COLLATE "C" NOT NULL,
+  resource_id   text NOT NULL,
+  site_id       text COLLATE "C" NOT NULL,
+  env_id        text,
+  status        text COLLATE "C" NOT NULL CHECK (status IN (${STATUS_LIST})),
+  progress      double precision NOT NULL CHECK (progress >= 0 AND progress <= 1),
+  -- json, not jsonb: the producer's key order is kept.
+  result        json,
+  error         json,
+  version       integer NOT NULL CHECK (version >= 1),
+  -- ms since the epoch, on the database's clock (one clock for every replica).
+  created_at    bigint NOT NULL,
+  -- When the job finished (retention and eviction order); null while in flight.
+  finished_at   bigint,
+  CHECK ((finished_at IS NULL) = (status IN ('queued', 'running')))
+) WITH (fillfactor = 80);
+${LIST_INDEXES}
+-- Finished jobs, oldest first: what --retention expires and --max-jobs evicts. In-flight jobs are never in it.
+CREATE INDEX jobs_finished ON ${SCHEMA}.jobs (finished_at, id) WHERE finished_at IS NOT NULL;
+
+-- Counts by status kept as counters (stats, the --max-jobs bound): no scan of jobs.
+CREATE TABLE ${SCHEMA}.job_counts (
+  shard     integer PRIMARY KEY,
+  queued    bigint NOT NULL DEFAULT 0,
+  running   bigint NOT NULL DEFAULT 0,
+  succeeded bigint NOT NULL DEFAULT 0,
+  failed    bigint NOT NULL DEFAULT 0
+);
+INSERT INTO ${SCHEMA}.job_counts (shard) SELECT generate_series(0, ${COUNT_SHARDS - 1});
+
+CREATE FUNCTION ${SCHEMA}.count_job_row() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  q bigint := 0; r bigint := 0; s bigint := 0; f bigint := 0;
+BEGIN
+  IF TG_OP = 'UPDATE' THEN
+    CASE OLD.status WHEN 'queued' THEN q := -1; WHEN 'running' THEN r := -1; WHEN 'succeeded' THEN s := -1; ELSE f := -1; END CASE;
+  END IF;
+  CASE NEW.status WHEN 'queued' THEN q := q + 1; WHEN 'running' THEN r := r + 1; WHEN 'succeeded' THEN s := s + 1; ELSE f := f + 1; END CASE;
+  UPDATE ${SCHEMA}.job_counts
+     SET queued = queued + q, running = running + r, succeeded = succeeded + s, failed = failed + f
+   WHERE shard = pg_backend_pid() % ${COUNT_SHARDS};
+  RETURN NULL;
+END $$;
+
+CREATE FUNCTION ${SCHEMA}.count_jobs_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE ${SCHEMA}.job_counts c
+     SET queued = c.queued - d.q, running = c.running - d.r, succeeded = c.succeeded - d.s, failed = c.failed - d.f
+    FROM (SELECT count(*) FILTER (WHERE status = 'queued') AS q, count(*) FILTER (WHERE status = 'running') AS r,
+                 count(*) FILTER (WHERE status = 'succeeded') AS s, count(*) FILTER (WHERE status = 'failed') AS f
+            FROM gone) d
+   WHERE c.shard = pg_backend_pid() % ${COUNT_SHARDS};
+  RETURN NULL;
+END $$;
+
+CREATE FUNCTION ${SCHEMA}.count_jobs_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE ${SCHEMA}.job_counts SET queued = 0, running = 0, succeeded = 0, failed = 0;
+  RETURN NULL;
+END $$;
+
+CREATE TRIGGER jobs_counted_insert AFTER INSERT ON ${SCHEMA}.jobs FOR EACH ROW EXECUTE FUNCTION ${SCHEMA}.count_job_row();
+CREATE TRIGGER jobs_counted_update AFTER UPDATE OF status ON ${SCHEMA}.jobs
+  FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION ${SCHEMA}.count_job_row();
+CREATE TRIGGER jobs_counted_delete AFTER DELETE ON ${SCHEMA}.jobs
+  REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION ${SCHEMA}.count_jobs_deleted();
+CREATE TRIGGER jobs_counted_truncate AFTER TRUNCATE ON ${SCHEMA}.jobs FOR EACH STATEMENT EXECUTE FUNCTION ${SCHEMA}.count_jobs_truncated();
+
+-- Idempotency-Keys (spec §6, §8): per account, kept at least 24 h, bounded per account.
+CREATE TABLE ${SCHEMA}.idempotency_keys (
+  account     text COLLATE "C" NOT NULL,
+  key         text COLLATE "C" NOT NULL,
+  fingerprint text NOT NULL,
+  job_id      text NOT NULL,
+  created_at  bigint NOT NULL,
+  PRIMARY KEY (account, key)
+);
+CREATE INDEX idempotency_keys_age ON ${SCHEMA}.idempotency_keys (created_at);
+CREATE INDEX idempotency_keys_account_age ON ${SCHEMA}.idempotency_keys (account, created_at);
+
+-- Values every replica shares (the list cursor's signing secret).
+CREATE TABLE ${SCHEMA}.settings (
+  name  text PRIMARY KEY,
+  value bytea NOT NULL
+);
+
+-- Demo runs (spec §6) under a lease, so another replica takes over those of one that stopped.
+CREATE TABLE ${SCHEMA}.demo_runs (
+  job_id      text COLLATE "C" PRIMARY KEY,
+  plan        json NOT NULL,
+  owner       text NOT NULL,
+  lease_until timestamptz NOT NULL
+);
+CREATE INDEX demo_runs_lease ON ${SCHEMA}.demo_runs (lease_until);
+`,
+  },
+];
+
+/** The newest schema version this build knows. */
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+export interface MigrationReport {
+  /** The schema version before. */
+  readonly from: number;
+  /** The schema version now (the database's, which may be newer than this build's). */
+  readonly to: number;
+  /** The migrations this call applied. */
+  readonly applied: readonly Migration[];
+}
+
+/** Applies the missing migrations, under the advisory lock. */
+export async function migrate(pool: Pool, logger?: Logger): Promise<MigrationReport> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    // A migration may outlast the pool's statement timeout, and so may the wait for the lock.
+    await client.query("SET statement_timeout = 0");
+    await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK.toString()]);
+    try {
+      return await applyMissing(client, logger);
+    } finally {
+      await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK.toString()]);
+      await client.query("RESET statement_timeout");
+    }
+  } catch (error) {
+    broken = error as Error;
+    throw error;
+  } finally {
+    // A failed client (the lock may still be held by its session) is closed, not reused.
+    client.release(broken);
+  }
+}
+
+async function applyMissing(client: PoolClient, logger: Logger | undefined): Promise<MigrationReport> {
+  await client.query(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
+  await client.query(
+    `CREATE TABLE IF NOT EXISTS ${SCHEMA}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+  );
+  const { rows } = await client.query<{ version: number }>(`SELECT version FROM ${SCHEMA}.schema_migrations`);
+  const done = new Set(rows.map((row) => row.version));
+  const from = Math.max(0, ...done);
+  const applied: Migration[] = [];
+  for (const migration of MIGRATIONS) {
+    if (done.has(migration.version)) continue;
+    await client.query("BEGIN");
+    try {
+      await client.query(migration.sql);
+      await client.query(`INSERT INTO ${SCHEMA}.schema_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
+      await client.query("COMMIT");
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      if (isUnavailable(error)) throw error;
+      throw new Error(`schema migration ${migration.version} (${migration.name}) failed: ${(error as Error).message}`, { cause: error });
+    }
+    applied.push(migration);
+    logger?.info({ version: migration.version, name: migration.name }, "store schema migrated");
+  }
+  const to = Math.max(from, ...applied.map((migration) => migration.version));
+  if (to > SCHEMA_VERSION) {
+    logger?.warn({ database: to, known: SCHEMA_VERSION }, "the store's schema is newer than this jobgate knows; carrying on (migrations are additive)");
+  }
+  return { from, to, applied };
+}
