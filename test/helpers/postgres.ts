@@ -90,6 +90,12 @@ export interface PostgresCluster {
   url(database?: string): string;
   /** Creates an empty database and returns its URL. */
   createDatabase(name?: string): Promise<string>;
+  /**
+   * The URL of a database with no jobs, keys, runs or secret: created on the first call,
+   * emptied (TRUNCATE, a few ms instead of a CREATE DATABASE's hundreds) on each later one.
+   * For suites that close every store over it before asking again.
+   */
+  emptyDatabase(): Promise<string>;
   /** Runs SQL as the superuser in `database`. */
   sql(query: string, database?: string): Promise<pg.QueryResult>;
   /** Stops the server (`fast`: clients are disconnected; `immediate`: as a crash would). */
@@ -190,6 +196,7 @@ export async function startPostgres(): Promise<PostgresCluster> {
     }
   };
   const url = (database = "postgres") => `postgres://${TEST_DB_USER}@127.0.0.1:${port}/${database}`;
+  let reusable: string | undefined;
   return {
     port,
     socketDir: root,
@@ -198,6 +205,16 @@ export async function startPostgres(): Promise<PostgresCluster> {
     async createDatabase(name = `test_${process.pid}_${++databases}`) {
       await sql(`CREATE DATABASE "${name}"`);
       return url(name);
+    },
+    async emptyDatabase() {
+      if (reusable === undefined) {
+        reusable = `reused_${process.pid}`;
+        await sql(`CREATE DATABASE "${reusable}"`);
+      } else {
+        const { rows } = await sql("SELECT to_regclass('jobgate.jobs') AS jobs", reusable);
+        if (rows[0].jobs !== null) await sql("TRUNCATE jobgate.jobs, jobgate.idempotency_keys, jobgate.demo_runs, jobgate.settings", reusable);
+      }
+      return url(reusable);
     },
     async stop(mode = "fast") {
       await run(bin("pg_ctl"), ["-D", dataDir, "-m", mode, "-w", "-t", "60", "stop"], user);

@@ -4,8 +4,8 @@
  * list indexes (migrations.ts) with a bounded backward scan: the account, the scope's pins
  * and the resource type are equalities on the index's leading columns, the cursor is a
  * range on its trailing (created_at, id); without a status filter it is one such scan per
- * status, merged (`Merge Append`), so a page costs about `limit` rows read per status at
- * most, whatever else the table holds.
+ * status, each stopping at `limit` rows, merged by a sort of those few: a page reads at
+ * most 4 × `limit` rows, whatever else the table holds.
  */
 import { JOB_STATUSES } from "../../../api/job.js";
 import type { ListQuery } from "../types.js";
@@ -28,7 +28,8 @@ export function listSql(query: ListQuery): { text: string; values: unknown[] } {
   if (query.status !== undefined) {
     return { text: `SELECT ${JOB_COLUMNS} FROM ${SCHEMA}.jobs WHERE ${filters} AND status = ${param(query.status)} ${order}`, values };
   }
-  // Statuses are this build's constants, never input: safe to write as literals.
-  const branches = JOB_STATUSES.map((status) => `SELECT ${JOB_COLUMNS} FROM ${SCHEMA}.jobs WHERE ${filters} AND status = '${status}'`);
+  // One bounded scan per status (this build's constants, never input: safe as literals),
+  // each its own page; the few rows they bring are merged by the outer sort.
+  const branches = JOB_STATUSES.map((status) => `(SELECT ${JOB_COLUMNS} FROM ${SCHEMA}.jobs WHERE ${filters} AND status = '${status}' ${order})`);
   return { text: `${branches.join(" UNION ALL ")} ${order}`, values };
 }

@@ -87,28 +87,27 @@ CREATE TABLE ${SCHEMA}.job_counts (
 );
 INSERT INTO ${SCHEMA}.job_counts (shard) SELECT generate_series(0, ${COUNT_SHARDS - 1});
 
-CREATE FUNCTION ${SCHEMA}.count_job_row() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Kept by statement-level triggers over transition tables: a statement touching many rows
+-- (a sweep, an operator's bulk change) updates its counter row once, not once per row.
+CREATE FUNCTION ${SCHEMA}.count_jobs() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   q bigint := 0; r bigint := 0; s bigint := 0; f bigint := 0;
 BEGIN
-  IF TG_OP = 'UPDATE' THEN
-    CASE OLD.status WHEN 'queued' THEN q := -1; WHEN 'running' THEN r := -1; WHEN 'succeeded' THEN s := -1; ELSE f := -1; END CASE;
+  IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    SELECT count(*) FILTER (WHERE status = 'queued'), count(*) FILTER (WHERE status = 'running'),
+           count(*) FILTER (WHERE status = 'succeeded'), count(*) FILTER (WHERE status = 'failed')
+      INTO q, r, s, f FROM added;
   END IF;
-  CASE NEW.status WHEN 'queued' THEN q := q + 1; WHEN 'running' THEN r := r + 1; WHEN 'succeeded' THEN s := s + 1; ELSE f := f + 1; END CASE;
-  UPDATE ${SCHEMA}.job_counts
-     SET queued = queued + q, running = running + r, succeeded = succeeded + s, failed = failed + f
-   WHERE shard = pg_backend_pid() % ${COUNT_SHARDS};
-  RETURN NULL;
-END $$;
-
-CREATE FUNCTION ${SCHEMA}.count_jobs_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  UPDATE ${SCHEMA}.job_counts c
-     SET queued = c.queued - d.q, running = c.running - d.r, succeeded = c.succeeded - d.s, failed = c.failed - d.f
-    FROM (SELECT count(*) FILTER (WHERE status = 'queued') AS q, count(*) FILTER (WHERE status = 'running') AS r,
-                 count(*) FILTER (WHERE status = 'succeeded') AS s, count(*) FILTER (WHERE status = 'failed') AS f
-            FROM gone) d
-   WHERE c.shard = pg_backend_pid() % ${COUNT_SHARDS};
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    SELECT q - count(*) FILTER (WHERE status = 'queued'), r - count(*) FILTER (WHERE status = 'running'),
+           s - count(*) FILTER (WHERE status = 'succeeded'), f - count(*) FILTER (WHERE status = 'failed')
+      INTO q, r, s, f FROM removed;
+  END IF;
+  IF q <> 0 OR r <> 0 OR s <> 0 OR f <> 0 THEN
+    UPDATE ${SCHEMA}.job_counts
+       SET queued = queued + q, running = running + r, succeeded = succeeded + s, failed = failed + f
+     WHERE shard = pg_backend_pid() % ${COUNT_SHARDS};
+  END IF;
   RETURN NULL;
 END $$;
 
@@ -118,11 +117,12 @@ BEGIN
   RETURN NULL;
 END $$;
 
-CREATE TRIGGER jobs_counted_insert AFTER INSERT ON ${SCHEMA}.jobs FOR EACH ROW EXECUTE FUNCTION ${SCHEMA}.count_job_row();
-CREATE TRIGGER jobs_counted_update AFTER UPDATE OF status ON ${SCHEMA}.jobs
-  FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION ${SCHEMA}.count_job_row();
+CREATE TRIGGER jobs_counted_insert AFTER INSERT ON ${SCHEMA}.jobs
+  REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION ${SCHEMA}.count_jobs();
+CREATE TRIGGER jobs_counted_update AFTER UPDATE ON ${SCHEMA}.jobs
+  REFERENCING OLD TABLE AS removed NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION ${SCHEMA}.count_jobs();
 CREATE TRIGGER jobs_counted_delete AFTER DELETE ON ${SCHEMA}.jobs
-  REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION ${SCHEMA}.count_jobs_deleted();
+  REFERENCING OLD TABLE AS removed FOR EACH STATEMENT EXECUTE FUNCTION ${SCHEMA}.count_jobs();
 CREATE TRIGGER jobs_counted_truncate AFTER TRUNCATE ON ${SCHEMA}.jobs FOR EACH STATEMENT EXECUTE FUNCTION ${SCHEMA}.count_jobs_truncated();
 
 -- Idempotency-Keys (spec §6, §8): per account, kept at least 24 h, bounded per account.
