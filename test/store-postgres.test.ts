@@ -11,14 +11,10 @@ import { listSql } from "../proxy/store/postgres/list-query.js";
 import { openPostgresStore, type PostgresJobStore, type PostgresStoreOptions } from "../proxy/store/postgres/store.js";
 import { IdempotencyKeyError, StoreFullError, StoreUnavailableError, type StoredJob } from "../proxy/store/types.js";
 import { startRelay } from "./helpers/cli.js";
-import { describeWithPostgres, startPostgres, type PostgresCluster } from "./helpers/postgres.js";
+import { describeWithPostgres, usePostgresCluster } from "./helpers/postgres.js";
 import { describeJobStoreContract, eventually, newJob } from "./store-contract.js";
 
-let cluster: PostgresCluster;
-beforeAll(async () => {
-  cluster = await startPostgres();
-}, 60_000);
-afterAll(() => cluster?.destroy());
+const postgres = usePostgresCluster();
 
 async function open(url: string, options: Partial<PostgresStoreOptions> = {}): Promise<PostgresJobStore> {
   return openPostgresStore({ url, poolSize: 4, ...options });
@@ -26,9 +22,9 @@ async function open(url: string, options: Partial<PostgresStoreOptions> = {}): P
 
 describeWithPostgres("PostgreSQL store", () => {
   describeJobStoreContract("postgres", {
-    create: async () => open(await cluster.emptyDatabase()),
+    create: async () => open(await postgres().emptyDatabase()),
     createPair: async () => {
-      const url = await cluster.emptyDatabase();
+      const url = await postgres().emptyDatabase();
       return [await open(url), await open(url)];
     },
   });
@@ -37,7 +33,7 @@ describeWithPostgres("PostgreSQL store", () => {
 
 /** A store over a fresh database, and that database's name (for SQL behind its back). */
 async function fresh(options: Partial<PostgresStoreOptions> = {}, url?: string): Promise<{ store: PostgresJobStore; db: string; url: string }> {
-  url ??= await cluster.emptyDatabase();
+  url ??= await postgres().emptyDatabase();
   return { store: await open(url, options), db: new URL(url).pathname.slice(1), url };
 }
 
@@ -66,7 +62,7 @@ describeWithPostgres("PostgreSQL store: bounds (spec §8)", () => {
   });
 
   test("at the bound the job that finished first makes room, and the other replica is told it is gone", async () => {
-    const url = await cluster.emptyDatabase();
+    const url = await postgres().emptyDatabase();
     const [store, other] = [await open(url, { maxJobs: 3 }), await open(url, { maxJobs: 3 })];
     try {
       const [a, b, c] = [await add(store), await add(store), await add(store)];
@@ -94,7 +90,7 @@ describeWithPostgres("PostgreSQL store: bounds (spec §8)", () => {
       await finish(store, done.id);
       await store.sweep();
       expect(await store.get(done.id)).toBeDefined(); // younger than the retention
-      await cluster.sql(`UPDATE jobgate.jobs SET finished_at = finished_at - 61000, created_at = created_at - 61000`, db);
+      await postgres().sql(`UPDATE jobgate.jobs SET finished_at = finished_at - 61000, created_at = created_at - 61000`, db);
       await store.sweep();
       expect(await store.get(done.id)).toBeUndefined();
       expect(await store.get(running.id)).toBeDefined();
@@ -115,7 +111,7 @@ describeWithPostgres("PostgreSQL store: bounds (spec §8)", () => {
       expect((await store.insert(newJob(), { key: "k5", fingerprint: "f" })).created).toBe(false);
       await expect(store.insert(newJob(), { key: "k4", fingerprint: "other" })).rejects.toBeInstanceOf(IdempotencyKeyError);
       expect(await store.insert(newJob({ account: "acct_2" }), { key: "k1", fingerprint: "f" })).toEqual({ job: theirs.job, created: false });
-      await cluster.sql(`UPDATE jobgate.idempotency_keys SET created_at = created_at - ${25 * 3600 * 1000} WHERE key = 'k5'`, db);
+      await postgres().sql(`UPDATE jobgate.idempotency_keys SET created_at = created_at - ${25 * 3600 * 1000} WHERE key = 'k5'`, db);
       expect((await store.insert(newJob(), { key: "k5", fingerprint: "new" })).created).toBe(true);
     } finally {
       await store.close();
@@ -128,7 +124,7 @@ describeWithPostgres("PostgreSQL store: list cost (spec §4)", () => {
   let store: PostgresJobStore;
   let client: pg.Client;
   beforeAll(async () => {
-    const opened = await fresh({ maxJobs: 1_000_000 }, await cluster.createDatabase());
+    const opened = await fresh({ maxJobs: 1_000_000 }, await postgres().createDatabase());
     store = opened.store;
     client = new pg.Client(opened.url);
     await client.connect();
@@ -177,7 +173,7 @@ describeWithPostgres("PostgreSQL store: list cost (spec §4)", () => {
 
 describeWithPostgres("PostgreSQL store: the change feed and the cache (spec §8)", () => {
   test("a change through another replica reaches this one's cache through the feed, with no read", async () => {
-    const url = await cluster.emptyDatabase();
+    const url = await postgres().emptyDatabase();
     const [a, b] = [await open(url), await open(url)];
     try {
       const job = await add(a);
@@ -200,9 +196,9 @@ describeWithPostgres("PostgreSQL store: the change feed and the cache (spec §8)
   });
 
   test("the database unreachable: reads reject as unavailable, the cache answers nothing, held waits stay and are healed when it returns", async () => {
-    const url = await cluster.emptyDatabase();
-    const relay = await startRelay(cluster.port);
-    const viaRelay = url.replace(`:${cluster.port}/`, `:${relay.port}/`);
+    const url = await postgres().emptyDatabase();
+    const relay = await startRelay(postgres().port);
+    const viaRelay = url.replace(`:${postgres().port}/`, `:${relay.port}/`);
     const [a, b] = [await open(url), await open(viaRelay)];
     try {
       const job = await add(a);
@@ -240,7 +236,7 @@ describeWithPostgres("PostgreSQL store: the change feed and the cache (spec §8)
   });
 
   test("a reconnect of the feed alone re-reads every watched job: a notice lost in between is healed, never waited out", async () => {
-    const url = await cluster.emptyDatabase();
+    const url = await postgres().emptyDatabase();
     const [a, b] = [await open(url), await open(url)];
     try {
       const jobs = [await add(a), await add(a), await add(a)];
@@ -263,7 +259,7 @@ describeWithPostgres("PostgreSQL store: the change feed and the cache (spec §8)
 
 describeWithPostgres("PostgreSQL store: migrations", () => {
   test("run twice: the second applies nothing; the schema is at this build's version", async () => {
-    const url = await cluster.createDatabase();
+    const url = await postgres().createDatabase();
     const pool = new pg.Pool({ connectionString: url, max: 2 });
     try {
       expect(await migrate(pool)).toMatchObject({ from: 0, to: SCHEMA_VERSION, applied: [{ version: 1 }] });
@@ -274,7 +270,7 @@ describeWithPostgres("PostgreSQL store: migrations", () => {
   });
 
   test("run by many at once: one applies each version, the others wait for it and find nothing to do", async () => {
-    const url = await cluster.createDatabase();
+    const url = await postgres().createDatabase();
     const pools = Array.from({ length: 5 }, () => new pg.Pool({ connectionString: url, max: 1 }));
     try {
       const reports = await Promise.all(pools.map((pool) => migrate(pool)));
@@ -283,7 +279,7 @@ describeWithPostgres("PostgreSQL store: migrations", () => {
       const { rows } = await pools[0]!.query("SELECT version FROM jobgate.schema_migrations");
       expect(rows).toEqual([{ version: 1 }]);
       // And stores opened at once over a fresh database all start.
-      const again = await cluster.createDatabase();
+      const again = await postgres().createDatabase();
       const stores = await Promise.all([1, 2, 3].map(() => open(again)));
       await Promise.all(stores.map((store) => store.close()));
     } finally {
@@ -294,7 +290,7 @@ describeWithPostgres("PostgreSQL store: migrations", () => {
 
 describeWithPostgres("PostgreSQL store: demo runs (spec §6, §8)", () => {
   test("a replica that stops renewing has its demo run taken over by another, which finishes it", async () => {
-    const url = await cluster.emptyDatabase();
+    const url = await postgres().emptyDatabase();
     const logger = pino({ level: "silent" });
     const [a, b] = [await open(url, { demoLeaseMs: 400 }), await open(url, { demoLeaseMs: 400 })];
     const runnerA = new DemoRunner(a, logger);
@@ -314,7 +310,7 @@ describeWithPostgres("PostgreSQL store: demo runs (spec §6, §8)", () => {
       expect(done).toMatchObject({ status: "succeeded", progress: 1, result: { release_id: expect.stringMatching(/^rel_/) } });
       // The run is over: its row goes.
       for (const until = Date.now() + 5_000; ; ) {
-        const { rows } = await cluster.sql("SELECT count(*)::int AS runs FROM jobgate.demo_runs", new URL(url).pathname.slice(1));
+        const { rows } = await postgres().sql("SELECT count(*)::int AS runs FROM jobgate.demo_runs", new URL(url).pathname.slice(1));
         if (rows[0].runs === 0) break;
         if (Date.now() > until) throw new Error(`${rows[0].runs} demo run rows left`);
         await new Promise((resolve) => setTimeout(resolve, 20));

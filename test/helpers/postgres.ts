@@ -228,3 +228,19 @@ export async function startPostgres(): Promise<PostgresCluster> {
     },
   };
 }
+
+/**
+ * A cluster for this test file: started before its tests (only when PostgreSQL is
+ * installed: the suites skip otherwise), destroyed after them. Returns its getter.
+ */
+export function usePostgresCluster(): () => PostgresCluster {
+  let cluster: PostgresCluster | undefined;
+  beforeAll(async () => {
+    if (postgresBinaries !== undefined) cluster = await startPostgres();
+  }, 60_000);
+  afterAll(() => cluster?.destroy());
+  return () => {
+    if (cluster === undefined) throw new Error("no PostgreSQL cluster: it is not installed, or it failed to start (see above)");
+    return cluster;
+  };
+}
