@@ -9,9 +9,10 @@
  * that replicas still on the previous version keep working during a rolling upgrade.
  */
 import type { Logger } from "pino";
-import type { Pool, PoolClient } from "pg";
+import pg, { type Pool, type PoolClient } from "pg";
 import { JOB_STATUSES } from "../../../api/job.js";
-import { isUnavailable } from "./errors.js";
+import { clientConfig } from "./connection.js";
+import { isUnavailable, storeError } from "./errors.js";
 
 /** Everything the store keeps lives in this schema. */
 export const SCHEMA = "jobgate";
@@ -167,6 +168,19 @@ export interface MigrationReport {
   readonly applied: readonly Migration[];
 }
 
+/** Connects to `url`, applies the missing migrations, disconnects (`jobgate store migrate`). */
+export async function migrateUrl(url: string, logger?: Logger): Promise<MigrationReport> {
+  const pool = new pg.Pool({ ...clientConfig(url), max: 1 });
+  pool.on("error", () => undefined); // an idle connection lost: nothing to do, the call reports
+  try {
+    return await migrate(pool, logger);
+  } catch (error) {
+    throw storeError(error);
+  } finally {
+    await pool.end().catch(() => undefined);
+  }
+}
+
 /** Applies the missing migrations, under the advisory lock. */
 export async function migrate(pool: Pool, logger?: Logger): Promise<MigrationReport> {
   const client = await pool.connect();
@@ -212,7 +226,7 @@ async function applyMissing(client: PoolClient, logger: Logger | undefined): Pro
       throw new Error(`schema migration ${migration.version} (${migration.name}) failed: ${(error as Error).message}`, { cause: error });
     }
     applied.push(migration);
-    logger?.info({ version: migration.version, name: migration.name }, "store schema migrated");
+    logger?.info({ version: migration.version, migration: migration.name }, "store schema migrated");
   }
   const to = Math.max(from, ...applied.map((migration) => migration.version));
   if (to > SCHEMA_VERSION) {
