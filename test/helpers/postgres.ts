@@ -56,15 +56,19 @@ function findBinaries(): Binaries | undefined {
 
 export const postgresBinaries = findBinaries();
 
+if (postgresBinaries === undefined && process.env.CI !== undefined && process.env.CI !== "" && process.env.CI !== "false") {
+  // CI must run these suites: .ci/run installs PostgreSQL when it is missing.
+  throw new Error(`CI is set and there is no PostgreSQL >= ${MIN_MAJOR} (initdb, pg_ctl, postgres) on PATH or in /usr/lib/postgresql/*/bin; .ci/run installs it`);
+}
 if (postgresBinaries === undefined) {
-  console.warn(
-    "\n" +
-      "################################################################################\n" +
-      `#  SKIPPING the PostgreSQL suites: no PostgreSQL >= ${MIN_MAJOR} (initdb, pg_ctl, postgres)  #\n` +
-      "#  on PATH or in /usr/lib/postgresql/*/bin. The shared store did NOT get tested. #\n" +
-      "#  Install it (Debian: apt-get install postgresql); CI (.ci/run) does.         #\n" +
-      "################################################################################\n",
-  );
+  const lines = [
+    `SKIPPING the PostgreSQL suites: no PostgreSQL >= ${MIN_MAJOR} (initdb, pg_ctl, postgres)`,
+    "on PATH or in /usr/lib/postgresql/*/bin. The shared store did NOT get tested.",
+    "Install it (Debian: apt-get install postgresql); CI (.ci/run) does.",
+  ];
+  const width = Math.max(...lines.map((line) => line.length)) + 6;
+  const rule = "#".repeat(width);
+  console.warn(`\n${rule}\n${lines.map((line) => `#  ${line.padEnd(width - 6)}  #`).join("\n")}\n${rule}\n`);
 }
 
 /** `describe` when PostgreSQL is installed, else `describe.skip` (after the warning above). */
