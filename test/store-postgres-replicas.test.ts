@@ -140,6 +140,28 @@ describeWithPostgres("two replicas in one process, one database", () => {
     expect(store.jobReads).toBe(reads + 2);
   });
 
+  test("a client that saw a newer state through one is never answered an older one by the other, whose cache has not heard yet", async () => {
+    const job = await a.publish();
+    await a.patch(job.id, { status: "running", progress: 0.5 });
+    const store = b.server.store as PostgresJobStore;
+    const stale = { ...(await store.get(job.id))!, status: "queued" as const, progress: 0, version: 1 };
+    const getCached = store.getCached.bind(store);
+    store.getCached = (id) => (id === job.id ? stale : getCached(id)); // the notice of v2 still on its way to b
+    try {
+      const poll = await b.request(`/v1/jobs/${job.id}`, { headers: { "if-none-match": '"w/job-2"' } });
+      expect(poll.status).toBe(304);
+      expect(poll.headers.get("etag")).toBe('"w/job-2"');
+      const stream = await openStream(`${b.url}/v1/jobs/${job.id}/stream`, TOKENS.reader, { "last-event-id": "2" });
+      await stream.until((text) => text.includes(": jobgate stream"));
+      await a.patch(job.id, { progress: 0.7 });
+      await stream.until((text) => jobEvents(text).length === 1);
+      expect(jobEvents(stream.text()).map((event) => event.id)).toEqual(["3"]);
+      stream.close();
+    } finally {
+      store.getCached = getCached;
+    }
+  });
+
   test("both are healthy and count the same jobs in /metrics", async () => {
     expect((await a.request("/healthz")).status).toBe(200);
     expect((await b.request("/healthz")).status).toBe(200);

@@ -44,6 +44,13 @@ class StandaloneJobSource implements JobSource<Principal> {
     return cached !== undefined && canSee(principal, cached) ? viewOf(cached) : this.store.get(jobId).then(admit);
   }
 
+  readFresh(principal: Principal, jobId: string): Promise<JobView> {
+    return this.store.get(jobId).then((job) => {
+      if (job === undefined || !canSee(principal, job)) throw notFound(jobId);
+      return viewOf(job);
+    });
+  }
+
   async waitForChange(_principal: Principal, jobId: string, version: number, signal: AbortSignal): Promise<JobView | undefined> {
     // A job's account and pins never change, so admission by `read` still holds.
     const job = await this.store.waitForChange(jobId, version, signal);
