@@ -266,6 +266,10 @@ describeWithPostgres("replicas as processes behind a balancer", () => {
       expect(((await health.json()) as { error: { code: string } }).error.code).toBe("unavailable");
       const listed = await fetch(`${server.url}/v1/jobs`, { headers: auth });
       expect(listed.status).toBe(503);
+      // /metrics still answers, without job counts it cannot vouch for.
+      const metrics = await fetch(`${server.url}/metrics`);
+      expect(metrics.status).toBe(200);
+      expect(await metrics.text()).not.toMatch(/^jobgate_jobs\{/m);
       const publish = await fetch(`${server.url}/internal/v1/jobs`, {
         method: "POST",
         headers: { ...auth, "content-type": "application/json" },
