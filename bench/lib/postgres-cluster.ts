@@ -73,6 +73,8 @@ function clusterUser(): { uid: number; gid: number } | undefined {
 }
 
 export interface PostgresCluster {
+  /** The server's version, e.g. "15.18". */
+  readonly version: string;
   readonly port: number;
   /** Where the unix socket is. */
   readonly socketDir: string;
@@ -195,7 +197,9 @@ export async function startPostgresCluster(options: ClusterOptions = {}): Promis
   };
   const url = (database = "postgres") => `postgres://${TEST_DB_USER}@127.0.0.1:${port}/${database}`;
   let reusable: string | undefined;
+  const version = /(\d+(?:\.\d+)?)/.exec(spawnSync(bin("postgres"), ["--version"], { encoding: "utf8" }).stdout)?.[1] ?? `${binaries.major}`;
   return {
+    version,
     port,
     socketDir: root,
     url,

@@ -51,10 +51,21 @@ import { isRetryable, isUnavailable, reason, storeError } from "./errors.js";
 import { JobCache } from "./job-cache.js";
 import { listSql } from "./list-query.js";
 import { migrate, SCHEMA } from "./migrations.js";
+import { UpdateBatcher } from "./update-batcher.js";
 import { CHANNEL, changePayload, gonePayloads, jobOf, parseNotice, resourceOf, SELECT_JOB, type JobRow } from "./rows.js";
 
 /** Registers what to do once the transaction has committed. */
 type AfterCommit = (then: () => void) => void;
+
+/** A statement prepared once per connection (named), so it is planned once, not on every call. */
+interface Prepared {
+  readonly name: string;
+  readonly text: string;
+}
+
+function prepared(name: string, text: string): Prepared {
+  return { name: `jobgate_${name}`, text };
+}
 
 /** Jobs a replica's cache holds at most. */
 export const DEFAULT_CACHE_SIZE = 20_000;
@@ -67,7 +78,7 @@ const SWEEP_BATCH = 1_000;
 const SWEEP_BATCHES = 20;
 /** `/healthz` gives the database this long to answer. */
 const HEALTH_TIMEOUT_MS = 2_000;
-/** Lost compare-and-sets before an update gives up (only a storm of writers to one job gets near). */
+/** Lost compare-and-sets before an update gives up (only a storm of writers to one job gets near it). */
 const MAX_UPDATE_ATTEMPTS = 50;
 /** `pg_try_advisory_xact_lock` key of the sweep ("jobg" + 2): one replica sweeps at a time. */
 const SWEEP_LOCK = (0x6a6f6267_00000002n).toString();
@@ -140,25 +151,62 @@ const NEWEST_OF_ACCOUNT = ["queued", "running", "succeeded", "failed"]
 const INSERT_JOB = `INSERT INTO ${SCHEMA}.jobs (id, account, team_id, type, resource_type, resource_id, site_id, env_id, status, progress, version, created_at)
   SELECT $1, $2, $3, $4, $5, $6, $7, $8, 'queued', 0, 1, greatest(${NOW_MS}, ${NEWEST_OF_ACCOUNT})`;
 /** The insert when there is room without evicting (else no row, and the slow path decides). */
-const INSERT_IF_ROOM = `${INSERT_JOB}
+const INSERT_IF_ROOM = prepared(
+  "insert_if_room",
+  `${INSERT_JOB}
   WHERE (SELECT sum(queued + running + succeeded + failed) FROM ${SCHEMA}.job_counts) < $9
-  ON CONFLICT (id) DO NOTHING RETURNING created_at`;
-const INSERT_ANYWAY = `${INSERT_JOB} ON CONFLICT (id) DO NOTHING RETURNING created_at`;
-const COUNTS = `SELECT coalesce(sum(queued), 0)::float8 AS queued, coalesce(sum(running), 0)::float8 AS running,
-  coalesce(sum(succeeded), 0)::float8 AS succeeded, coalesce(sum(failed), 0)::float8 AS failed FROM ${SCHEMA}.job_counts`;
-const EVICT = `DELETE FROM ${SCHEMA}.jobs WHERE id IN (
-  SELECT id FROM ${SCHEMA}.jobs WHERE finished_at IS NOT NULL ORDER BY finished_at, id LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING id`;
-const COMPARE_AND_SET = `WITH updated AS (
-  UPDATE ${SCHEMA}.jobs SET status = $3, progress = $4, result = $5::json, error = $6::json, version = $7,
-         finished_at = CASE WHEN $3 IN ('succeeded', 'failed') THEN coalesce(finished_at, ${NOW_MS}) END
-   WHERE id = $1 AND version = $2
-  RETURNING id)
-  SELECT pg_notify('${CHANNEL}', $8) FROM updated`;
-const CLAIM_KEY = `INSERT INTO ${SCHEMA}.idempotency_keys AS k (account, key, fingerprint, job_id, created_at)
-  VALUES ($1, $2, $3, $4, ${NOW_MS})
-  ON CONFLICT (account, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, job_id = EXCLUDED.job_id, created_at = EXCLUDED.created_at
-   WHERE k.created_at < EXCLUDED.created_at - $5
-  RETURNING 1`;
+  ON CONFLICT (id) DO NOTHING RETURNING created_at`,
+);
+const INSERT_ANYWAY = prepared("insert_anyway", `${INSERT_JOB} ON CONFLICT (id) DO NOTHING RETURNING created_at`);
+const JOB_EXISTS = prepared("job_exists", `SELECT 1 FROM ${SCHEMA}.jobs WHERE id = $1`);
+const SELECT_BY_ID = prepared("select_by_id", `${SELECT_JOB} WHERE id = $1`);
+const SELECT_BY_IDS = prepared("select_by_ids", `${SELECT_JOB} WHERE id = ANY($1)`);
+const COUNTS = prepared(
+  "counts",
+  `SELECT coalesce(sum(queued), 0)::float8 AS queued, coalesce(sum(running), 0)::float8 AS running,
+     coalesce(sum(succeeded), 0)::float8 AS succeeded, coalesce(sum(failed), 0)::float8 AS failed FROM ${SCHEMA}.job_counts`,
+);
+const EVICT = prepared(
+  "evict",
+  `DELETE FROM ${SCHEMA}.jobs WHERE id IN (
+     SELECT id FROM ${SCHEMA}.jobs WHERE finished_at IS NOT NULL ORDER BY finished_at, id LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING id`,
+);
+/**
+ * A batch of compare-and-sets (update-batcher.ts) in one statement: each row is updated
+ * only if it is still at the version its writer read, and each applied one NOTIFYs in the
+ * same statement — a change and its notice commit together. Rows go in id order, so two
+ * replicas' batches lock common rows in the same order.
+ */
+const COMPARE_AND_SET = prepared(
+  "compare_and_set",
+  `WITH input AS (
+     SELECT * FROM unnest($1::int[], $2::text[], $3::int[], $4::text[], $5::float8[], $6::json[], $7::json[], $8::text[])
+       AS i(n, id, seen, status, progress, result, error, payload)),
+   updated AS (
+     UPDATE ${SCHEMA}.jobs j
+        SET status = i.status, progress = i.progress, result = i.result, error = i.error, version = i.seen + 1,
+            finished_at = CASE WHEN i.status IN ('succeeded', 'failed') THEN coalesce(j.finished_at, ${NOW_MS}) END
+       FROM input i
+      WHERE j.id = i.id AND j.version = i.seen
+     RETURNING i.n, i.payload)
+   SELECT n, pg_notify('${CHANNEL}', payload) FROM updated`,
+);
+const CLAIM_KEY = prepared(
+  "claim_key",
+  `INSERT INTO ${SCHEMA}.idempotency_keys AS k (account, key, fingerprint, job_id, created_at)
+   VALUES ($1, $2, $3, $4, ${NOW_MS})
+   ON CONFLICT (account, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, job_id = EXCLUDED.job_id, created_at = EXCLUDED.created_at
+    WHERE k.created_at < EXCLUDED.created_at - $5
+   RETURNING 1`,
+);
+const SELECT_KEY = prepared("select_key", `SELECT fingerprint, job_id FROM ${SCHEMA}.idempotency_keys WHERE account = $1 AND key = $2`);
+const NOTIFY = prepared("notify", `SELECT pg_notify('${CHANNEL}', $1)`);
+
+/** A write the batcher sends: the state its writer read, and the one it makes. */
+interface CasWrite {
+  readonly current: StoredJob;
+  readonly next: StoredJob;
+}
 
 export class PostgresJobStore implements JobStore {
   private readonly changes = new ChangeNotifier<StoredJob>();
@@ -169,6 +217,7 @@ export class PostgresJobStore implements JobStore {
   private readonly maxKeysPerAccount: number;
   private readonly logger: Logger | undefined;
   private readonly ledger: DemoRunLedger;
+  private readonly writes = new UpdateBatcher<CasWrite>((batch) => this.compareAndSet(batch));
   private readonly resyncQueue = new Set<string>();
   private resyncScheduled = false;
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -261,17 +310,7 @@ export class PostgresJobStore implements JobStore {
         continue;
       }
       const next: StoredJob = { ...current, ...change, version: current.version + 1 };
-      const { rowCount } = await this.query(COMPARE_AND_SET, [
-        id,
-        current.version,
-        next.status,
-        next.progress,
-        next.result === null ? null : JSON.stringify(next.result),
-        next.error === null ? null : JSON.stringify(next.error),
-        next.version,
-        changePayload(next),
-      ]);
-      if (rowCount === 1) {
+      if (await this.writes.write({ current, next })) {
         this.cache.remember(next, mark);
         this.changes.notify(id, next); // this replica's waiters now; the others on the notice
         return next;
@@ -390,37 +429,34 @@ export class PostgresJobStore implements JobStore {
   /** Inserts the row inside `client`'s transaction, evicting to make room when at the bound. */
   private async insertRow(client: pg.PoolClient, afterCommit: AfterCommit, fresh: NewJob): Promise<StoredJob> {
     const values = insertValues(fresh);
-    const room = await client.query<{ created_at: string }>(INSERT_IF_ROOM, [...values, this.maxJobs]);
+    const room = await client.query<{ created_at: string }>({ ...INSERT_IF_ROOM, values: [...values, this.maxJobs] });
     if (room.rows[0] !== undefined) return queuedJob(fresh, room.rows[0].created_at);
-    const taken = await client.query(`SELECT 1 FROM ${SCHEMA}.jobs WHERE id = $1`, [fresh.id]);
+    const taken = await client.query({ ...JOB_EXISTS, values: [fresh.id] });
     if (taken.rowCount !== 0) throw new JobExistsError(`job ${fresh.id} already exists`);
-    const counts = (await client.query<Record<JobStatus, number>>(COUNTS)).rows[0]!;
+    const counts = (await client.query<Record<JobStatus, number>>({ ...COUNTS, values: [] })).rows[0]!;
     const total = counts.queued + counts.running + counts.succeeded + counts.failed;
     const inFlight = counts.queued + counts.running;
     if (inFlight >= this.maxJobs) throw new StoreFullError(`the store holds ${inFlight} jobs in flight (--max-jobs ${this.maxJobs})`);
     // At the bound the least recently finished jobs go, even younger than --retention: the bound wins (spec §8).
-    const evicted = await client.query<{ id: string }>(EVICT, [Math.max(1, total - this.maxJobs + 1)]);
-    const inserted = await client.query<{ created_at: string }>(INSERT_ANYWAY, values);
+    const evicted = await client.query<{ id: string }>({ ...EVICT, values: [Math.max(1, total - this.maxJobs + 1)] });
+    const inserted = await client.query<{ created_at: string }>({ ...INSERT_ANYWAY, values });
     if (inserted.rows[0] === undefined) throw new JobExistsError(`job ${fresh.id} already exists`);
     const gone = evicted.rows.map((row) => row.id);
-    for (const payload of gonePayloads(gone)) await client.query(`SELECT pg_notify('${CHANNEL}', $1)`, [payload]);
+    for (const payload of gonePayloads(gone)) await client.query({ ...NOTIFY, values: [payload] });
     // Released here once committed; the notice tells the other replicas.
     afterCommit(() => this.dropGone(gone));
     return queuedJob(fresh, inserted.rows[0].created_at);
   }
 
   private async insertClaimed(client: pg.PoolClient, afterCommit: AfterCommit, fresh: NewJob, claim: IdempotencyClaim): Promise<Inserted> {
-    const claimed = await client.query(CLAIM_KEY, [fresh.account, claim.key, claim.fingerprint, fresh.id, IDEMPOTENCY_KEY_TTL_MS]);
+    const claimed = await client.query({ ...CLAIM_KEY, values: [fresh.account, claim.key, claim.fingerprint, fresh.id, IDEMPOTENCY_KEY_TTL_MS] });
     if (claimed.rowCount === 1) return { job: await this.insertRow(client, afterCommit, fresh), created: true };
-    const { rows } = await client.query<{ fingerprint: string; job_id: string }>(
-      `SELECT fingerprint, job_id FROM ${SCHEMA}.idempotency_keys WHERE account = $1 AND key = $2`,
-      [fresh.account, claim.key],
-    );
+    const { rows } = await client.query<{ fingerprint: string; job_id: string }>({ ...SELECT_KEY, values: [fresh.account, claim.key] });
     const earlier = rows[0]!;
     if (earlier.fingerprint !== claim.fingerprint) {
       throw new IdempotencyKeyError("this Idempotency-Key was used for a different request", "different_request");
     }
-    const job = await client.query<JobRow>(`${SELECT_JOB} WHERE id = $1`, [earlier.job_id]);
+    const job = await client.query<JobRow>({ ...SELECT_BY_ID, values: [earlier.job_id] });
     if (job.rows[0] === undefined) {
       throw new IdempotencyKeyError(`the job this Idempotency-Key started (${earlier.job_id}) is no longer kept`, "job_gone");
     }
@@ -475,7 +511,7 @@ export class PostgresJobStore implements JobStore {
     let rows: JobRow[];
     try {
       this.jobReads += ids.length;
-      rows = (await this.query<JobRow>(`${SELECT_JOB} WHERE id = ANY($1)`, [ids])).rows;
+      rows = (await this.query<JobRow>(SELECT_BY_IDS, [ids])).rows;
     } catch (error) {
       // Still unreachable: try again while anyone watches (the feed's return re-reads too).
       this.logger?.debug({ reason: reason(error), jobs: ids.length }, "store: re-read failed; retrying");
@@ -510,7 +546,7 @@ export class PostgresJobStore implements JobStore {
           [this.retentionMs, SWEEP_BATCH],
         );
         const gone = expired.rows.map((row) => row.id);
-        for (const payload of gonePayloads(gone)) await client.query(`SELECT pg_notify('${CHANNEL}', $1)`, [payload]);
+        for (const payload of gonePayloads(gone)) await client.query({ ...NOTIFY, values: [payload] });
         afterCommit(() => this.dropGone(gone));
         if (batch === 0) {
           await client.query(`DELETE FROM ${SCHEMA}.idempotency_keys WHERE created_at < ${NOW_MS} - $1`, [IDEMPOTENCY_KEY_TTL_MS]);
@@ -534,16 +570,40 @@ export class PostgresJobStore implements JobStore {
 
   // — plumbing —
 
+  /** One batch of compare-and-sets (update-batcher.ts); the indexes of those applied. Retried whole on a deadlock. */
+  private async compareAndSet(batch: readonly CasWrite[]): Promise<ReadonlySet<number>> {
+    const order = batch.map((_, index) => index).sort((a, b) => (batch[a]!.next.id < batch[b]!.next.id ? -1 : batch[a]!.next.id > batch[b]!.next.id ? 1 : a - b));
+    const column = <V>(pick: (write: CasWrite) => V): V[] => order.map((index) => pick(batch[index]!));
+    const values = [
+      order,
+      column((write) => write.next.id),
+      column((write) => write.current.version),
+      column((write) => write.next.status),
+      column((write) => write.next.progress),
+      column((write) => (write.next.result === null ? null : JSON.stringify(write.next.result))),
+      column((write) => (write.next.error === null ? null : JSON.stringify(write.next.error))),
+      column((write) => changePayload(write.next)),
+    ];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { rows } = await this.query<{ n: number }>(COMPARE_AND_SET, values);
+        return new Set(rows.map((row) => row.n));
+      } catch (error) {
+        if (!isRetryable((error as { cause?: unknown }).cause ?? error) || attempt >= 5) throw error;
+      }
+    }
+  }
+
   private async readJob(id: string): Promise<StoredJob | undefined> {
     this.jobReads++;
-    const { rows } = await this.query<JobRow>(`${SELECT_JOB} WHERE id = $1`, [id]);
+    const { rows } = await this.query<JobRow>(SELECT_BY_ID, [id]);
     return rows[0] === undefined ? undefined : jobOf(rows[0]);
   }
 
-  private async query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
+  private async query<R extends pg.QueryResultRow = pg.QueryResultRow>(statement: string | Prepared, values: unknown[]): Promise<pg.QueryResult<R>> {
     if (this.closed) throw new StoreUnavailableError("the store is closed");
     try {
-      return await this.pool.query<R>(text, values);
+      return await this.pool.query<R>(typeof statement === "string" ? { text: statement, values } : { ...statement, values });
     } catch (error) {
       throw storeError(error);
     }
