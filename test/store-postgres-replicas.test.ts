@@ -302,7 +302,7 @@ describeWithPostgres("jobgate store migrate", () => {
     const url = await postgres().createDatabase();
     const first = await runCli(["store", "migrate"], { JOBGATE_STORE_URL: url });
     expect(first).toMatchObject({ code: 0, stderr: "" });
-    expect(first.stdout).toBe(`jobgate store migrate: ${url}: migrated from version 0 to 1: applied 1 (jobs with list indexes, job counts, idempotency keys, settings, demo runs)\n`);
+    expect(first.stdout).toBe(`jobgate store migrate: ${url}: migrated from version 0 to 1: applied 1 (jobs with list indexes, job and account counts, idempotency keys, settings, demo runs)\n`);
     const second = await runCli(["store", "migrate", "--store", url]);
     expect(second).toMatchObject({ code: 0, stdout: `jobgate store migrate: ${url}: already at version 1; nothing to do\n` });
 
@@ -330,11 +330,15 @@ describeWithPostgres("jobgate store migrate", () => {
     const hook = `data:text/javascript,${encodeURIComponent(
       'import { register } from "node:module"; register("data:text/javascript," + encodeURIComponent("export async function resolve(s, c, next) { const r = await next(s, c); process.stderr.write(\\"loaded \\" + r.url + \\"\\\\n\\"); return r; }"));',
     )}`;
+    /** The modules a CLI run loads; a server is stopped once it listens. */
     const modulesOf = (...args: string[]) =>
       new Promise<string>((resolve) => {
         const child = spawn(process.execPath, ["--import", hook, CLI, ...args], { stdio: ["ignore", "ignore", "pipe"] });
         let err = "";
-        child.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString()));
+        child.stderr.on("data", (chunk: Buffer) => {
+          err += chunk.toString();
+          if (err.includes("listening on")) child.kill("SIGTERM");
+        });
         child.on("close", () => resolve(err));
       });
     const waiter = await modulesOf("jobs", "wait", "--help");
@@ -342,7 +346,8 @@ describeWithPostgres("jobgate store migrate", () => {
     expect(waiter).not.toMatch(/node_modules\/(pg|pg-pool|express|pino)\//);
     expect(waiter).not.toContain("/proxy/store/");
     // A server on memory loads Express, never the PostgreSQL client.
-    const server = await modulesOf("serve", "--help");
+    const server = await modulesOf("serve", "--keys", "examples/keys.json", "--port", "0");
+    expect(server).toContain("listening on");
     expect(server).toMatch(/node_modules\/express\//);
     expect(server).not.toMatch(/node_modules\/(pg|pg-pool)\//);
   });

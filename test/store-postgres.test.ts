@@ -22,7 +22,7 @@ async function open(url: string, options: Partial<PostgresStoreOptions> = {}): P
 
 describeWithPostgres("PostgreSQL store", () => {
   describeJobStoreContract("postgres", {
-    create: async () => open(await postgres().emptyDatabase()),
+    create: async (bounds) => open(await postgres().emptyDatabase(), bounds),
     createPair: async () => {
       const url = await postgres().emptyDatabase();
       return [await open(url), await open(url)];
@@ -124,15 +124,15 @@ describeWithPostgres("PostgreSQL store: list cost (spec §4)", () => {
   let store: PostgresJobStore;
   let client: pg.Client;
   beforeAll(async () => {
-    const opened = await fresh({ maxJobs: 1_000_000 }, await postgres().createDatabase());
+    const opened = await fresh({ maxJobs: 1_000_000, maxAccountJobs: 1_000_000 }, await postgres().createDatabase());
     store = opened.store;
     client = new pg.Client(opened.url);
     await client.connect();
     // 20 000 jobs of other sites and teams, in every status, then 30 of site_1.
-    await client.query(`INSERT INTO jobgate.jobs (id, account, team_id, type, resource_type, resource_id, site_id, status, progress, version, created_at, finished_at)
+    await client.query(`INSERT INTO jobgate.jobs (id, account, team_id, type, resource_type, resource_id, site_id, status, progress, version, created_at, finished_at, finish_order)
       SELECT 'job_' || lpad(i::text, 26, '0'), 'acct_1', 'team_' || (i % 5), 'build.run', CASE WHEN i % 2 = 0 THEN 'build' ELSE 'deployment' END,
              'site_x' || (i % 40), 'site_x' || (i % 40), (ARRAY['queued', 'running', 'succeeded', 'failed'])[1 + i % 4], 0, 1, 1000 + i,
-             CASE WHEN i % 4 >= 2 THEN 1000 + i END
+             CASE WHEN i % 4 >= 2 THEN 1000 + i END, CASE WHEN i % 4 >= 2 THEN nextval('jobgate.finish_order') END
         FROM generate_series(1, 20000) i`);
     for (let i = 0; i < 30; i++) await add(store, { resource: { type: "deployment", id: "site_1", site_id: "site_1" } });
     await client.query("ANALYZE jobgate.jobs");

@@ -220,7 +220,7 @@ async function listPart(cluster: PostgresCluster, { rounds, stored, listRequests
   try {
     for (const beside of [0, stored]) {
       const url = await cluster.createDatabase();
-      const server = await startJobgateCli(["--store", url, "--max-jobs", String(10 * stored)]);
+      const server = await startJobgateCli(["--store", url, "--max-jobs", String(10 * stored), "--max-account-jobs", String(10 * stored)]);
       lists.push(server);
       if (beside > 0) {
         const client = new pg.Client(url);

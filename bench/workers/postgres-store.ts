@@ -87,8 +87,9 @@ async function postgres(): Promise<Throughput & { stored: number }> {
     }
     await client.end();
   }
-  const store = await openPostgresStore({ url: config.urls[0], maxJobs: 10 * config.n });
-  const atBound = await openPostgresStore({ url: config.urls[1], maxJobs: config.n });
+  // One account holds everything here: its quota is the store's bound.
+  const store = await openPostgresStore({ url: config.urls[0], maxJobs: 10 * config.n, maxAccountJobs: 10 * config.n });
+  const atBound = await openPostgresStore({ url: config.urls[1], maxJobs: config.n, maxAccountJobs: config.n });
   try {
     return { ...(await measure(store, running, atBound)), stored: (await store.stats()).jobs };
   } finally {
@@ -107,8 +108,8 @@ async function memory(): Promise<Throughput & { stored: number }> {
     }
     return running;
   };
-  const store = new MemoryJobStore({ maxJobs: 10 * config.n });
-  const atBound = new MemoryJobStore({ maxJobs: config.n });
+  const store = new MemoryJobStore({ maxJobs: 10 * config.n, maxAccountJobs: 10 * config.n });
+  const atBound = new MemoryJobStore({ maxJobs: config.n, maxAccountJobs: config.n });
   try {
     const running = await fill(store);
     await fill(atBound);

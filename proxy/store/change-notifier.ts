@@ -51,7 +51,7 @@ export class ChangeNotifier<T extends { readonly version: number }> {
     key: string,
     afterVersion: number,
     signal: AbortSignal,
-  ): { promise: Promise<T | undefined>; cancel(outcome: { value: T | undefined } | { error: unknown }): void } {
+  ): { promise: Promise<T | undefined>; cancel: (outcome: { value: T | undefined } | { error: unknown }) => void } {
     if (signal.aborted) return { promise: Promise.resolve(undefined), cancel: () => undefined };
     let waiter!: Waiter<T>;
     const promise = new Promise<T | undefined>((resolve, reject) => {

@@ -29,10 +29,10 @@ export async function startReplica(options: { store: string; keysFile: string; p
   );
   let out = "";
   let err = "";
-  child.stdout!.on("data", (chunk: Buffer) => (out += chunk.toString()));
+  child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    child.stderr!.on("data", (chunk: Buffer) => {
+    child.stderr.on("data", (chunk: Buffer) => {
       err += chunk.toString();
       const match = /listening on (http:\/\/\S+?),/.exec(err);
       if (match) resolve(match[1]!);

@@ -30,8 +30,6 @@ import {
   type LogLevel,
   type ServeOptions,
 } from "../../../proxy/serve-options.js";
-import { describeStoreUrl } from "../../../proxy/store/postgres/connection.js";
-import { StoreUnavailableError } from "../../../proxy/store/types.js";
 import { KeysFileError } from "../../../proxy/tenancy/keys.js";
 
 interface ServeFlags {
@@ -188,9 +186,9 @@ export function registerServe(program: Command): void {
           process.stderr.write(`jobgate serve: ${(error as Error).message}\n`);
           process.exit(2);
         }
-        if (error instanceof StoreUnavailableError) {
+        if ((error as Error).name === "StoreUnavailableError") {
           // Nothing is served from a store that cannot be opened; a supervisor restarts us once the database is up.
-          process.stderr.write(`jobgate serve: --store: ${error.message}\n`);
+          process.stderr.write(`jobgate serve: --store: ${(error as Error).message}\n`);
           process.exit(6);
         }
         const code = (error as NodeJS.ErrnoException).code;
@@ -200,6 +198,7 @@ export function registerServe(program: Command): void {
         }
         throw error;
       }
+      const { describeStoreUrl } = await import("../../../proxy/store/postgres/connection.js");
       process.stderr.write(
         server.options.upstream !== undefined
           ? `jobgate serve: listening on ${server.url}, proxying ${server.options.upstream}\n`

@@ -61,7 +61,7 @@ export function registerStore(program: Command): void {
         process.exit(0);
       } catch (error) {
         if (error instanceof StoreUnavailableError) {
-          process.stderr.write(`jobgate store migrate: cannot reach ${where}: ${(error as Error).message}\n`);
+          process.stderr.write(`jobgate store migrate: cannot reach ${where}: ${error.message}\n`);
           process.exit(EXIT.unreachable);
         }
         process.stderr.write(`jobgate store migrate: ${where}: ${(error as Error).message}\n`);

@@ -49,7 +49,7 @@ const LIST_INDEXES = PINS.flatMap((pin) => {
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
-    name: "jobs with list indexes, job counts, idempotency keys, settings, demo runs",
+    name: "jobs with list indexes, job and account counts, idempotency keys, settings, demo runs",
     sql: `
 -- Text compared for order or equality is COLLATE "C": byte order, as the memory store
 -- sorts, and the cheapest comparison.
@@ -70,15 +70,22 @@ CREATE TABLE ${SCHEMA}.jobs (
   version       integer NOT NULL CHECK (version >= 1),
   -- ms since the epoch, on the database's clock (one clock for every replica).
   created_at    bigint NOT NULL,
-  -- When the job finished (retention and eviction order); null while in flight.
+  -- When the job finished (ms, for --retention), and in which order jobs finished (exact,
+  -- for eviction: oldest finished first); both null while in flight.
   finished_at   bigint,
-  CHECK ((finished_at IS NULL) = (status IN ('queued', 'running')))
+  finish_order  bigint,
+  CHECK ((finished_at IS NULL) = (status IN ('queued', 'running'))),
+  CHECK ((finish_order IS NULL) = (finished_at IS NULL))
 ) WITH (fillfactor = 80);
+CREATE SEQUENCE ${SCHEMA}.finish_order;
 ${LIST_INDEXES}
--- Finished jobs, oldest first: what --retention expires and --max-jobs evicts. In-flight jobs are never in it.
+-- Finished jobs, oldest first: what --retention expires (all accounts) and the bounds evict (an
+-- account's own). In-flight jobs are in neither: they are never evicted.
 CREATE INDEX jobs_finished ON ${SCHEMA}.jobs (finished_at, id) WHERE finished_at IS NOT NULL;
+CREATE INDEX jobs_finished_by_account ON ${SCHEMA}.jobs (account, finish_order) WHERE finish_order IS NOT NULL;
 
--- Counts by status kept as counters (stats, the --max-jobs bound): no scan of jobs.
+-- Counts kept as counters (stats, the bounds): no scan of jobs. Each connection counts into
+-- its own shard (its backend pid modulo ${COUNT_SHARDS}), so writers do not queue on one row.
 CREATE TABLE ${SCHEMA}.job_counts (
   shard     integer PRIMARY KEY,
   queued    bigint NOT NULL DEFAULT 0,
@@ -87,12 +94,21 @@ CREATE TABLE ${SCHEMA}.job_counts (
   failed    bigint NOT NULL DEFAULT 0
 );
 INSERT INTO ${SCHEMA}.job_counts (shard) SELECT generate_series(0, ${COUNT_SHARDS - 1});
+-- Per account, for --max-account-jobs and for choosing whom the global bound evicts.
+CREATE TABLE ${SCHEMA}.account_counts (
+  account   text COLLATE "C" NOT NULL,
+  shard     integer NOT NULL,
+  in_flight bigint NOT NULL DEFAULT 0,
+  finished  bigint NOT NULL DEFAULT 0,
+  PRIMARY KEY (account, shard)
+);
 
 -- Kept by statement-level triggers over transition tables: a statement touching many rows
--- (a sweep, an operator's bulk change) updates its counter row once, not once per row.
+-- (a sweep, an operator's bulk change) updates each counter row once, not once per row.
 CREATE FUNCTION ${SCHEMA}.count_jobs() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   q bigint := 0; r bigint := 0; s bigint := 0; f bigint := 0;
+  here integer := pg_backend_pid() % ${COUNT_SHARDS};
 BEGIN
   IF TG_OP IN ('INSERT', 'UPDATE') THEN
     SELECT count(*) FILTER (WHERE status = 'queued'), count(*) FILTER (WHERE status = 'running'),
@@ -107,7 +123,28 @@ BEGIN
   IF q <> 0 OR r <> 0 OR s <> 0 OR f <> 0 THEN
     UPDATE ${SCHEMA}.job_counts
        SET queued = queued + q, running = running + r, succeeded = succeeded + s, failed = failed + f
-     WHERE shard = pg_backend_pid() % ${COUNT_SHARDS};
+     WHERE shard = here;
+  END IF;
+  -- Per account: rows in account order, so two statements lock common rows in one order.
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO ${SCHEMA}.account_counts AS c (account, shard, in_flight, finished)
+    SELECT account, here, count(*) FILTER (WHERE status IN ('queued', 'running')), count(*) FILTER (WHERE status IN ('succeeded', 'failed'))
+      FROM added GROUP BY account ORDER BY account
+    ON CONFLICT (account, shard) DO UPDATE SET in_flight = c.in_flight + EXCLUDED.in_flight, finished = c.finished + EXCLUDED.finished;
+  ELSIF TG_OP = 'DELETE' THEN
+    INSERT INTO ${SCHEMA}.account_counts AS c (account, shard, in_flight, finished)
+    SELECT account, here, -count(*) FILTER (WHERE status IN ('queued', 'running')), -count(*) FILTER (WHERE status IN ('succeeded', 'failed'))
+      FROM removed GROUP BY account ORDER BY account
+    ON CONFLICT (account, shard) DO UPDATE SET in_flight = c.in_flight + EXCLUDED.in_flight, finished = c.finished + EXCLUDED.finished;
+  ELSIF s <> 0 OR f <> 0 THEN
+    -- An update moves jobs between in flight and finished only when one finishes.
+    INSERT INTO ${SCHEMA}.account_counts AS c (account, shard, in_flight, finished)
+    SELECT account, here, -sum(done), sum(done) FROM (
+      SELECT account, CASE WHEN status IN ('succeeded', 'failed') THEN 1 ELSE 0 END AS done FROM added
+      UNION ALL
+      SELECT account, CASE WHEN status IN ('succeeded', 'failed') THEN -1 ELSE 0 END FROM removed
+    ) moved GROUP BY account HAVING sum(done) <> 0 ORDER BY account
+    ON CONFLICT (account, shard) DO UPDATE SET in_flight = c.in_flight + EXCLUDED.in_flight, finished = c.finished + EXCLUDED.finished;
   END IF;
   RETURN NULL;
 END $$;
@@ -115,6 +152,7 @@ END $$;
 CREATE FUNCTION ${SCHEMA}.count_jobs_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   UPDATE ${SCHEMA}.job_counts SET queued = 0, running = 0, succeeded = 0, failed = 0;
+  DELETE FROM ${SCHEMA}.account_counts;
   RETURN NULL;
 END $$;
 

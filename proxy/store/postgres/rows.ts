@@ -117,6 +117,6 @@ export function parseNotice(payload: string): Notice | undefined {
     };
   }
   if (typeof message.changed === "string" && typeof message.version === "number") return { kind: "changed", id: message.changed, version: message.version };
-  if (Array.isArray(message.gone) && message.gone.every((id) => typeof id === "string")) return { kind: "gone", ids: message.gone as string[] };
+  if (Array.isArray(message.gone) && message.gone.every((id) => typeof id === "string")) return { kind: "gone", ids: message.gone };
   return undefined;
 }

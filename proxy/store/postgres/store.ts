@@ -23,13 +23,14 @@ import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
 import pg from "pg";
-import { DEFAULT_MAX_IDEMPOTENCY_KEYS, DEFAULT_MAX_JOBS, DEFAULT_RETENTION_MS } from "../../../api/defaults.js";
+import { DEFAULT_MAX_ACCOUNT_JOBS, DEFAULT_MAX_IDEMPOTENCY_KEYS, DEFAULT_MAX_JOBS, DEFAULT_RETENTION_MS } from "../../../api/defaults.js";
 import type { JobStatus } from "../../../api/job.js";
 import { IDEMPOTENCY_KEY_TTL_MS, SWEEP_INTERVAL_MS } from "../bounds.js";
 import { changesJob } from "../change.js";
 import { ChangeNotifier } from "../change-notifier.js";
 import { DEMO_LEASE_MS, type DemoRunLedger } from "../demo-runs.js";
 import {
+  AccountFullError,
   IdempotencyKeyError,
   JobExistsError,
   StoreFullError,
@@ -41,6 +42,7 @@ import {
   type JobStore,
   type ListQuery,
   type NewJob,
+  type StoreBounds,
   type StoreStats,
   type StoredJob,
 } from "../types.js";
@@ -86,15 +88,10 @@ const SWEEP_LOCK = (0x6a6f6267_00000002n).toString();
 /** Now, in ms since the epoch, on the database's clock (one clock for every replica). */
 const NOW_MS = "floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
 
-export interface PostgresStoreOptions {
+/** The bounds (`StoreBounds`, spec §8) and this replica's own settings. */
+export interface PostgresStoreOptions extends StoreBounds {
   /** `postgres://user:password@host:5432/db` (libpq-style query parameters such as `sslmode` work). */
   readonly url: string;
-  /** Bound on all jobs held, in flight and finished. @default 100_000 */
-  readonly maxJobs?: number;
-  /** Finished jobs are kept at least this long unless the bound forces eviction. @default 24h */
-  readonly retentionMs?: number;
-  /** `Idempotency-Key`s kept per account. @default 10_000 */
-  readonly maxIdempotencyKeysPerAccount?: number;
   /** Query connections of this replica (the LISTEN connection is one more). @default 10 */
   readonly poolSize?: number;
   /** Jobs this replica's cache holds at most. @default 20_000 */
@@ -150,11 +147,12 @@ const NEWEST_OF_ACCOUNT = ["queued", "running", "succeeded", "failed"]
   .join(", ");
 const INSERT_JOB = `INSERT INTO ${SCHEMA}.jobs (id, account, team_id, type, resource_type, resource_id, site_id, env_id, status, progress, version, created_at)
   SELECT $1, $2, $3, $4, $5, $6, $7, $8, 'queued', 0, 1, greatest(${NOW_MS}, ${NEWEST_OF_ACCOUNT})`;
-/** The insert when there is room without evicting (else no row, and the slow path decides). */
+/** The insert when there is room without evicting, in the store and in the account's quota (else no row: the slow path decides). */
 const INSERT_IF_ROOM = prepared(
   "insert_if_room",
   `${INSERT_JOB}
   WHERE (SELECT sum(queued + running + succeeded + failed) FROM ${SCHEMA}.job_counts) < $9
+    AND (SELECT coalesce(sum(in_flight + finished), 0) FROM ${SCHEMA}.account_counts WHERE account = $2) < $10
   ON CONFLICT (id) DO NOTHING RETURNING created_at`,
 );
 const INSERT_ANYWAY = prepared("insert_anyway", `${INSERT_JOB} ON CONFLICT (id) DO NOTHING RETURNING created_at`);
@@ -166,10 +164,23 @@ const COUNTS = prepared(
   `SELECT coalesce(sum(queued), 0)::float8 AS queued, coalesce(sum(running), 0)::float8 AS running,
      coalesce(sum(succeeded), 0)::float8 AS succeeded, coalesce(sum(failed), 0)::float8 AS failed FROM ${SCHEMA}.job_counts`,
 );
-const EVICT = prepared(
-  "evict",
-  `DELETE FROM ${SCHEMA}.jobs WHERE id IN (
-     SELECT id FROM ${SCHEMA}.jobs WHERE finished_at IS NOT NULL ORDER BY finished_at, id LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING id`,
+const ACCOUNT_HELD = prepared(
+  "account_held",
+  `SELECT coalesce(sum(in_flight + finished), 0)::float8 AS held FROM ${SCHEMA}.account_counts WHERE account = $1`,
+);
+/** The account the global bound evicts from: the heaviest with a finished job, among `$1` and those holding more than `$2`. */
+const HEAVIEST = prepared(
+  "heaviest",
+  `SELECT account FROM ${SCHEMA}.account_counts GROUP BY account
+   HAVING sum(finished) > 0 AND (account = $1 OR sum(in_flight + finished) > $2)
+   ORDER BY sum(in_flight + finished) DESC, account LIMIT 1`,
+);
+/** An account's oldest finished job (in the exact order jobs finished), removed. */
+const EVICT_OLDEST = prepared(
+  "evict_oldest",
+  `DELETE FROM ${SCHEMA}.jobs WHERE id = (
+     SELECT id FROM ${SCHEMA}.jobs WHERE account = $1 AND finish_order IS NOT NULL ORDER BY finish_order LIMIT 1 FOR UPDATE SKIP LOCKED)
+   RETURNING id`,
 );
 /**
  * A batch of compare-and-sets (update-batcher.ts) in one statement: each row is updated
@@ -185,7 +196,8 @@ const COMPARE_AND_SET = prepared(
    updated AS (
      UPDATE ${SCHEMA}.jobs j
         SET status = i.status, progress = i.progress, result = i.result, error = i.error, version = i.seen + 1,
-            finished_at = CASE WHEN i.status IN ('succeeded', 'failed') THEN coalesce(j.finished_at, ${NOW_MS}) END
+            finished_at = CASE WHEN i.status IN ('succeeded', 'failed') THEN coalesce(j.finished_at, ${NOW_MS}) END,
+            finish_order = CASE WHEN i.status IN ('succeeded', 'failed') THEN coalesce(j.finish_order, nextval('${SCHEMA}.finish_order')) END
        FROM input i
       WHERE j.id = i.id AND j.version = i.seen
      RETURNING i.n, i.payload)
@@ -213,6 +225,7 @@ export class PostgresJobStore implements JobStore {
   private readonly cache: JobCache;
   private readonly feed: ChangeFeed;
   private readonly maxJobs: number;
+  private readonly maxAccountJobs: number;
   private readonly retentionMs: number;
   private readonly maxKeysPerAccount: number;
   private readonly logger: Logger | undefined;
@@ -233,6 +246,7 @@ export class PostgresJobStore implements JobStore {
     private readonly options: PostgresStoreOptions,
   ) {
     this.maxJobs = options.maxJobs ?? DEFAULT_MAX_JOBS;
+    this.maxAccountJobs = options.maxAccountJobs ?? DEFAULT_MAX_ACCOUNT_JOBS;
     this.retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
     this.maxKeysPerAccount = options.maxIdempotencyKeysPerAccount ?? DEFAULT_MAX_IDEMPOTENCY_KEYS;
     this.logger = options.logger;
@@ -262,7 +276,7 @@ export class PostgresJobStore implements JobStore {
     const mark = this.cache.mark();
     let inserted: Inserted;
     if (claim === undefined) {
-      const { rows } = await this.query<{ created_at: string }>(INSERT_IF_ROOM, [...insertValues(fresh), this.maxJobs]);
+      const { rows } = await this.query<{ created_at: string }>(INSERT_IF_ROOM, [...insertValues(fresh), this.maxJobs, this.maxAccountJobs]);
       if (rows[0] !== undefined) {
         inserted = { job: queuedJob(fresh, rows[0].created_at), created: true };
       } else {
@@ -426,22 +440,42 @@ export class PostgresJobStore implements JobStore {
 
   // — writes —
 
-  /** Inserts the row inside `client`'s transaction, evicting to make room when at the bound. */
+  /**
+   * Inserts the row inside `client`'s transaction, first making room when a bound says so
+   * (StoreBounds, as the memory store does): past its own quota, the account's own oldest
+   * finished job goes, else AccountFullError; at the global bound, the oldest finished job
+   * of the heaviest account among this one and those holding more — a heavier tenant's
+   * volume never evicts a lighter one's jobs — else StoreFullError.
+   */
   private async insertRow(client: pg.PoolClient, afterCommit: AfterCommit, fresh: NewJob): Promise<StoredJob> {
     const values = insertValues(fresh);
-    const room = await client.query<{ created_at: string }>({ ...INSERT_IF_ROOM, values: [...values, this.maxJobs] });
+    const room = await client.query<{ created_at: string }>({ ...INSERT_IF_ROOM, values: [...values, this.maxJobs, this.maxAccountJobs] });
     if (room.rows[0] !== undefined) return queuedJob(fresh, room.rows[0].created_at);
     const taken = await client.query({ ...JOB_EXISTS, values: [fresh.id] });
     if (taken.rowCount !== 0) throw new JobExistsError(`job ${fresh.id} already exists`);
     const counts = (await client.query<Record<JobStatus, number>>({ ...COUNTS, values: [] })).rows[0]!;
-    const total = counts.queued + counts.running + counts.succeeded + counts.failed;
-    const inFlight = counts.queued + counts.running;
-    if (inFlight >= this.maxJobs) throw new StoreFullError(`the store holds ${inFlight} jobs in flight (--max-jobs ${this.maxJobs})`);
-    // At the bound the least recently finished jobs go, even younger than --retention: the bound wins (spec §8).
-    const evicted = await client.query<{ id: string }>({ ...EVICT, values: [Math.max(1, total - this.maxJobs + 1)] });
+    let total = counts.queued + counts.running + counts.succeeded + counts.failed;
+    let held = (await client.query<{ held: number }>({ ...ACCOUNT_HELD, values: [fresh.account] })).rows[0]!.held;
+    const gone: string[] = [];
+    const evictOldest = async (account: string): Promise<boolean> => {
+      const { rows } = await client.query<{ id: string }>({ ...EVICT_OLDEST, values: [account] });
+      if (rows[0] === undefined) return false;
+      gone.push(rows[0].id);
+      total--;
+      if (account === fresh.account) held--;
+      return true;
+    };
+    if (held >= this.maxAccountJobs && !(await evictOldest(fresh.account))) {
+      throw new AccountFullError(`account ${fresh.account} holds ${held} jobs in flight (--max-account-jobs ${this.maxAccountJobs})`);
+    }
+    if (total >= this.maxJobs) {
+      const { rows } = await client.query<{ account: string }>({ ...HEAVIEST, values: [fresh.account, held] });
+      if (rows[0] === undefined || !(await evictOldest(rows[0].account))) {
+        throw new StoreFullError(`the store holds ${total} jobs, and those that could make room are in flight (--max-jobs ${this.maxJobs})`);
+      }
+    }
     const inserted = await client.query<{ created_at: string }>({ ...INSERT_ANYWAY, values });
     if (inserted.rows[0] === undefined) throw new JobExistsError(`job ${fresh.id} already exists`);
-    const gone = evicted.rows.map((row) => row.id);
     for (const payload of gonePayloads(gone)) await client.query({ ...NOTIFY, values: [payload] });
     // Released here once committed; the notice tells the other replicas.
     afterCommit(() => this.dropGone(gone));
