@@ -289,6 +289,39 @@ describeWithPostgres("PostgreSQL store: migrations", () => {
 });
 
 describeWithPostgres("PostgreSQL store: demo runs (spec §6, §8)", () => {
+  test("a replica that stops gracefully gives up its leases: another resumes its demo runs at its next look, before the lease would lapse", async () => {
+    const url = await postgres().emptyDatabase();
+    const logger = pino({ level: "silent" });
+    const leaseMs = 4_000;
+    const [a, b] = [await open(url, { demoLeaseMs: leaseMs }), await open(url, { demoLeaseMs: leaseMs })];
+    const runnerA = new DemoRunner(a, logger);
+    const runnerB = new DemoRunner(b, logger);
+    try {
+      const id = newJob().id;
+      await runnerA.launch({ jobId: id, durationMs: 2_000, fail: false, resultKey: "release_id", resultPrefix: "rel", errorCode: "deploy_failed" }, () =>
+        a.insert(newJob({ id })),
+      );
+      await runnerA.stop(); // SIGTERM: its lease is given up before its first step
+      const stoppedAt = Date.now();
+      const first = await b.waitForChange(id, 1, never());
+      const resumedAfter = Date.now() - stoppedAt;
+      // Resumed on b's next look at the ledger (every leaseMs / 4), not once the lease ran out.
+      expect(first?.status).toBe("running");
+      expect(resumedAfter).toBeLessThan(leaseMs - 1_000);
+      let version = first!.version;
+      for (;;) {
+        const next = await b.waitForChange(id, version, never());
+        if (next === undefined || next.status === "succeeded") break;
+        version = next.version;
+      }
+      expect((await b.get(id))?.status).toBe("succeeded");
+    } finally {
+      await runnerB.stop();
+      await a.close();
+      await b.close();
+    }
+  });
+
   test("a replica that stops renewing has its demo run taken over by another, which finishes it", async () => {
     const url = await postgres().emptyDatabase();
     const logger = pino({ level: "silent" });
