@@ -54,3 +54,13 @@ export function ifNoneMatchMatches(header: string, etag: string): boolean {
   }
   return false;
 }
+
+/** The newest job version an `If-None-Match` list names (`*` and foreign tags name none), or undefined. */
+export function newestVersionIn(header: string): number | undefined {
+  let newest: number | undefined;
+  for (const member of header.split(",")) {
+    const version = versionOfEtag(member);
+    if (version !== undefined && (newest === undefined || version > newest)) newest = version;
+  }
+  return newest;
+}

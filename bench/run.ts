@@ -3,7 +3,9 @@
  * printing its figures beside a baseline measured in the same run and their ratio, then
  * one summary table; results go to bench/results/<timestamp>.json (git-ignored).
  *
- * Names: 304, fanout, sse, waiter, store, proxy, startup, provider, tenancy, networks, many-jobs (default: all, in that order).
+ * Names: 304, fanout, sse, waiter, store, proxy, startup, provider, tenancy, networks, many-jobs,
+ * postgres (default: all, in that order; postgres needs PostgreSQL >= 15 installed: it starts a
+ * throwaway cluster of its own).
  * --quick: small sizes and short durations (for shared machines and development).
  * Overrides: --n=, --rounds=, --duration=, --connections=, --seconds=, --waiter=loop, …
  */
@@ -23,6 +25,7 @@ import { runTenancy } from "./benchmarks/tenancy.js";
 import { runProviderBench } from "./benchmarks/provider.js";
 import { runNetworks } from "./benchmarks/networks.js";
 import { runManyJobs } from "./benchmarks/many-jobs.js";
+import { runPostgres } from "./benchmarks/postgres.js";
 
 const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<BenchResult>> = {
   "304": runThroughput304,
@@ -36,6 +39,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<BenchResult>> = 
   provider: runProviderBench,
   networks: runNetworks,
   "many-jobs": runManyJobs,
+  postgres: runPostgres,
 };
 
 const args = process.argv.slice(2);

@@ -25,6 +25,13 @@ export interface JobSource<Caller> {
    */
   read(caller: Caller, jobId: string): JobView | Promise<JobView>;
   /**
+   * Optional: the job read from the source of truth, past any local cache — asked when a
+   * client shows a version newer than `read` gave (a replica whose cache has not yet heard
+   * of a change another replica made), so the client is never answered an older state.
+   * Throws like `read`.
+   */
+  readFresh?(caller: Caller, jobId: string): Promise<JobView>;
+  /**
    * The next state after `version`, for a caller `read` already admitted; `undefined` when
    * the job went away or `signal` aborted. Throws like `read` (a 503 when the source failed,
    * or when the caller's access must be re-checked and cannot be).

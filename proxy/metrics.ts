@@ -48,7 +48,16 @@ export class ServerMetrics {
       labelNames: ["status"] as const,
       registers: [this.registry],
       async collect() {
-        for (const [status, count] of Object.entries(await jobs())) this.set({ status }, count);
+        let byStatus: Readonly<Record<JobStatus, number>>;
+        try {
+          byStatus = await jobs();
+        } catch {
+          // The store cannot count now (a database away): no sample rather than a stale one,
+          // and the rest of /metrics still answers.
+          this.reset();
+          return;
+        }
+        for (const [status, count] of Object.entries(byStatus)) this.set({ status }, count);
       },
     });
   }

@@ -175,6 +175,11 @@ function upstreamUrl(text: string): string {
 function storeOption(text: string | undefined, proxyMode: boolean): string {
   if (text === undefined || text === "" || text === MEMORY_STORE) return MEMORY_STORE;
   if (proxyMode) throw new ServeOptionsError("--store and --upstream exclude each other: in proxy mode the upstream holds the jobs");
+  return postgresStoreUrl(text);
+}
+
+/** A `--store` that must be a PostgreSQL URL (`jobgate store migrate`); the message never echoes it (it carries the password). */
+export function postgresStoreUrl(text: string): string {
   let url: URL | undefined;
   try {
     url = new URL(text);

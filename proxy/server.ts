@@ -57,7 +57,7 @@ export async function startServer(serveOptions: ServeOptions, deps: ServerDeps =
       ? createStandaloneMode({
           ...modeDeps,
           keys: deps.keys ?? KeyRing.fromFile(options.keysFile),
-          store: deps.store ?? (await openStore(options)),
+          store: deps.store ?? (await openStore(options, logger)),
           ownsStore: deps.store === undefined,
         })
       : createProxyMode({ ...modeDeps, upstream: options.upstream });

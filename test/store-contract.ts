@@ -357,6 +357,45 @@ export function describeJobStoreContract(name: string, fixture: StoreFixture): v
       }
     });
 
+    test("concurrent updates through both lose nothing: each is applied once, to the state before it", async () => {
+      const { job } = await a.insert(newJob());
+      const step = (current: StoredJob) => ({ progress: Math.round((current.progress + 0.01) * 100) / 100 });
+      await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? a : b).update(job.id, step)));
+      const final = await b.get(job.id);
+      expect(final).toMatchObject({ version: 21, progress: 0.2 });
+    });
+
+    test("a change too large for one notification still wakes a waiter on the other, with the full state", async () => {
+      const { job } = await a.insert(newJob());
+      const wait = b.waitForChange(job.id, 1, new AbortController().signal);
+      const { seen, listener } = recorder();
+      const unsubscribe = b.subscribe(job.id, 1, listener);
+      await pause(20);
+      const result = { log: "x".repeat(20_000), release_id: "rel_1" };
+      await a.update(job.id, () => ({ status: "succeeded", progress: 1, result }));
+      expect((await wait)?.result).toEqual(result);
+      await eventually(() => seen.length === 1);
+      expect(seen).toEqual([2]);
+      unsubscribe();
+    });
+
+    test("a demo run is leased to one instance, and taken over by the other once given up or lapsed", async () => {
+      const ledgerA = a.demoRuns?.();
+      const ledgerB = b.demoRuns?.();
+      if (ledgerA === undefined || ledgerB === undefined) return; // runs live and die with the process
+      const jobId = newJob().id;
+      await ledgerA.add({ jobId, plan: { startedAt: 1, durationMs: 5 } });
+      expect(await ledgerB.takeOver()).toEqual([]);
+      expect(await ledgerA.renew([jobId])).toEqual(new Set([jobId]));
+      await ledgerA.release([jobId]);
+      expect(await ledgerB.takeOver()).toEqual([{ jobId, plan: { startedAt: 1, durationMs: 5 } }]);
+      expect(await ledgerA.renew([jobId])).toEqual(new Set());
+      expect(await ledgerB.renew([jobId])).toEqual(new Set([jobId]));
+      await ledgerB.remove(jobId);
+      await ledgerB.release([jobId]);
+      expect(await ledgerA.takeOver()).toEqual([]);
+    });
+
     test("an Idempotency-Key and the cursor secret are shared", async () => {
       const claim = { key: "build-1", fingerprint: "f" };
       const first = await a.insert(newJob(), claim);

@@ -25,7 +25,8 @@ interface Round {
 
 /** Runs the fan-out generator against one fresh server; shared with the SSE benchmark. */
 export async function fanoutRound(kind: "jobgate" | "bare", mode: "long-poll" | "sse", n: number, start?: () => Promise<ServerProcess>): Promise<Round> {
-  const server = await (start ?? (kind === "bare" ? startBareServer : startJobgateCli))();
+  // One token holds all n: lift the per-key hold limit (spec §2, --max-holds-per-key) above n.
+  const server = await (start ?? (kind === "bare" ? () => startBareServer() : () => startJobgateCli(["--max-holds-per-key", String(n + 100)])))();
   try {
     const jobId = await createJob(server.url);
     const rssIdle = await settledRss(server.pid);

@@ -29,7 +29,7 @@ interface CannonRun {
   cpuPer304Us: number;
 }
 
-function autocannon(url: string, connections: number, seconds: number): Promise<{ requests: { average: number; total: number }; "3xx": number; errors: number; timeouts: number; non2xx: number; latency: { p99: number } }> {
+export function autocannon(url: string, connections: number, seconds: number): Promise<{ requests: { average: number; total: number }; "3xx": number; errors: number; timeouts: number; non2xx: number; latency: { p99: number } }> {
   return new Promise((resolve, reject) => {
     const args = [AUTOCANNON, "-c", String(connections), "-p", "1", "-d", String(seconds), "-j", "-H", `Authorization=Bearer ${TOKEN}`, "-H", `Forge-Version=${FORGE_VERSION}`, "-H", `If-None-Match="w/job-1"`, url];
     const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });

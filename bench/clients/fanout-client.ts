@@ -16,7 +16,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { FORGE_VERSION, TOKEN } from "../lib/paths.js";
 
 export interface FanoutConfig {
+  /** Where the PATCH goes (and the only server, unless `ports` spreads the sockets). */
   readonly port: number;
+  /** Several servers (replicas over one store): sockets are spread over them round-robin, and probes add them up. */
+  readonly ports?: readonly number[];
   readonly jobId: string;
   readonly n: number;
   readonly mode: "long-poll" | "sse";
@@ -97,9 +100,12 @@ function onData(conn: Conn, chunk: string): void {
   conn.buffer = text.slice(-40);
 }
 
+const ports = config.ports ?? [config.port];
+let opened = 0;
+
 function open(): Promise<Conn> {
   return new Promise((resolve) => {
-    const socket = connect({ host: "127.0.0.1", port: config.port });
+    const socket = connect({ host: "127.0.0.1", port: ports[opened++ % ports.length]! });
     const conn: Conn = { socket, buffer: "", status: 0, maxId: 0, doneAt: 0 };
     socket.setEncoding("latin1");
     socket.setNoDelay(true);
@@ -116,8 +122,14 @@ function open(): Promise<Conn> {
 }
 
 async function probe(): Promise<number> {
+  let sum = 0;
+  for (const port of ports) sum += await probeOne(port);
+  return sum;
+}
+
+async function probeOne(port: number): Promise<number> {
   const path = config.probe === "metrics" ? "/metrics" : "/stats";
-  const text = await fetch(`http://${host}${path}`).then((r) => r.text());
+  const text = await fetch(`http://127.0.0.1:${port}${path}`).then((r) => r.text());
   if (config.probe === "stats") {
     const stats = JSON.parse(text) as { held: number; streams: number };
     return config.mode === "long-poll" ? stats.held : stats.streams;

@@ -18,7 +18,7 @@
  * with every header in one `writeHead`.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { ifNoneMatchMatches } from "../../api/etag.js";
+import { ifNoneMatchMatches, newestVersionIn } from "../../api/etag.js";
 import { ApiError } from "../http/api-error.js";
 import type { HoldQuota } from "../http/hold-quota.js";
 import { requestedWaitSeconds } from "../http/prefer.js";
@@ -96,11 +96,22 @@ export function createGetJobHandler<Caller>(deps: GetJobDeps<Caller>): GetJobHan
   };
 
   /** Answers at once, or starts a hold; synchronous up to the hold. */
-  const respond = (ex: Exchange<Caller>, view: JobView): void => {
+  const respond = (ex: Exchange<Caller>, view: JobView, fresh = false): void => {
     if (ex.res.destroyed) return record(ex, 499); // gone while the source was read
     const requestedWait = requestedWaitSeconds(ex.waitQuery, ex.req.headers.prefer);
     const ifNoneMatch = ex.req.headers["if-none-match"];
-    if (ifNoneMatch === undefined || !ifNoneMatchMatches(ifNoneMatch, view.etag)) return finish(ex, 200, view);
+    if (ifNoneMatch === undefined || !ifNoneMatchMatches(ifNoneMatch, view.etag)) {
+      // The client has seen a newer state than this view (another replica told it): read
+      // past the cache rather than answer it an older one.
+      if (!fresh && ifNoneMatch !== undefined && source.readFresh !== undefined && (newestVersionIn(ifNoneMatch) ?? 0) > view.version) {
+        source.readFresh(ex.caller, ex.jobId).then(
+          (current) => respond(ex, current, true),
+          (error: unknown) => fail(ex, error),
+        );
+        return;
+      }
+      return finish(ex, 200, view);
+    }
     const waitS = Math.min(requestedWait ?? 0, options.maxWaitS);
     if (waitS === 0 || view.terminal || lifecycle.isDraining) return finish(ex, 304, view);
     void hold(ex, view, waitS);

@@ -107,8 +107,10 @@ async function startOperation(
   // The key is the account's (the store scopes it); the fingerprint covers the team, so a
   // repeat lands in the same team and the job it returns is one this key can see.
   const claim = idempotencyKey === undefined ? undefined : { key: idempotencyKey, fingerprint: fingerprint(req, teamId) };
-  const { job, created } = await insertJob(deps.store, fresh, (existing) => existing, claim);
-  if (created) deps.runner.start({ jobId: job.id, durationMs, fail: body.fail === true, ...kind });
+  // The run is recorded before the job exists, so no job is ever left without one (demo-runner.ts).
+  const { job } = await deps.runner.launch({ jobId: fresh.id, durationMs, fail: body.fail === true, ...kind }, () =>
+    insertJob(deps.store, fresh, (existing) => existing, claim),
+  );
   res.setHeader("Location", `/v1/jobs/${job.id}`);
   sendJson(res, 202, { data: toJob(job) });
 }

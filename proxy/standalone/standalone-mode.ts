@@ -40,7 +40,7 @@ export function createStandaloneMode(deps: ModeDeps & { keys: KeyRing; store: Jo
     jobsByStatus: async () => (await store.stats()).byStatus,
     checkHealth: () => store.checkHealth(),
     async stop() {
-      runner.stop();
+      await runner.stop();
       if (deps.ownsStore) await store.close();
     },
   };

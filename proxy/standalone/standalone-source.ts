@@ -38,8 +38,17 @@ class StandaloneJobSource implements JobSource<Principal> {
       if (job === undefined || !canSee(principal, job)) throw notFound(jobId);
       return viewOf(job);
     };
+    // Only a job the caller may see is answered from the cache: an invisible one takes the
+    // missing one's path (a read), so no timing tells it exists (spec §1).
     const cached = this.store.getCached?.(jobId);
-    return cached !== undefined ? admit(cached) : this.store.get(jobId).then(admit);
+    return cached !== undefined && canSee(principal, cached) ? viewOf(cached) : this.store.get(jobId).then(admit);
+  }
+
+  readFresh(principal: Principal, jobId: string): Promise<JobView> {
+    return this.store.get(jobId).then((job) => {
+      if (job === undefined || !canSee(principal, job)) throw notFound(jobId);
+      return viewOf(job);
+    });
   }
 
   async waitForChange(_principal: Principal, jobId: string, version: number, signal: AbortSignal): Promise<JobView | undefined> {
@@ -53,8 +62,10 @@ class StandaloneJobSource implements JobSource<Principal> {
   }
 
   async confirm(_principal: Principal, jobId: string, view: JobView): Promise<JobView> {
-    // A change may have landed between the wait's end and now; admission by `read` still holds.
-    const job = await this.store.get(jobId);
+    // A change may have landed between the wait's end and now; admission by `read` still
+    // holds. The coherent cache vouches as well as a read: 10 000 holds ending at once cost
+    // no query; without it (a feed that is down) the store is read, and fails as a 503.
+    const job = this.store.getCached?.(jobId) ?? (await this.store.get(jobId));
     return job === undefined ? view : viewOf(job);
   }
 }

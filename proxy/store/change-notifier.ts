@@ -12,6 +12,7 @@ interface Waiter<T> {
   readonly key: string;
   readonly afterVersion: number;
   readonly resolve: (value: T | undefined) => void;
+  readonly reject?: (error: unknown) => void;
   /** The waits sharing this waiter's signal. */
   readonly siblings: Set<Waiter<T>>;
 }
@@ -40,6 +41,35 @@ export class ChangeNotifier<T extends { readonly version: number }> {
       set.add(waiter);
       waiter.siblings.add(waiter);
     });
+  }
+
+  /**
+   * `wait`, for a caller that registers before it reads (a networked store): `cancel`
+   * ends this one wait — with a value it read (or `undefined`), or with an error.
+   */
+  waitCancellable(
+    key: string,
+    afterVersion: number,
+    signal: AbortSignal,
+  ): { promise: Promise<T | undefined>; cancel: (outcome: { value: T | undefined } | { error: unknown }) => void } {
+    if (signal.aborted) return { promise: Promise.resolve(undefined), cancel: () => undefined };
+    let waiter!: Waiter<T>;
+    const promise = new Promise<T | undefined>((resolve, reject) => {
+      let set = this.waiters.get(key);
+      if (set === undefined) this.waiters.set(key, (set = new Set()));
+      waiter = { key, afterVersion, resolve, reject, siblings: this.siblingsOf(signal) };
+      set.add(waiter);
+      waiter.siblings.add(waiter);
+    });
+    const cancel = (outcome: { value: T | undefined } | { error: unknown }): void => {
+      const set = this.waiters.get(key);
+      if (set === undefined || !set.delete(waiter)) return; // already woken or aborted
+      if (set.size === 0) this.waiters.delete(key);
+      waiter.siblings.delete(waiter);
+      if ("error" in outcome) waiter.reject!(outcome.error);
+      else waiter.resolve(outcome.value);
+    };
+    return { promise, cancel };
   }
 
   /**
@@ -97,9 +127,14 @@ export class ChangeNotifier<T extends { readonly version: number }> {
     return (this.waiters.get(key)?.size ?? 0) + (this.subscriptions.get(key)?.size ?? 0);
   }
 
+  /** The keys someone waits on or is subscribed to. */
+  watchedKeys(): string[] {
+    return [...new Set([...this.waiters.keys(), ...this.subscriptions.keys()])];
+  }
+
   /** Releases every waiter and subscriber with `undefined`. */
   releaseAll(): void {
-    for (const key of new Set([...this.waiters.keys(), ...this.subscriptions.keys()])) this.notify(key, undefined);
+    for (const key of this.watchedKeys()) this.notify(key, undefined);
   }
 
   private siblingsOf(signal: AbortSignal): Set<Waiter<T>> {

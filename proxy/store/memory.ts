@@ -2,8 +2,10 @@ import { randomBytes } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import { DEFAULT_MAX_ACCOUNT_JOBS, DEFAULT_MAX_IDEMPOTENCY_KEYS, DEFAULT_MAX_JOBS, DEFAULT_RETENTION_MS } from "../../api/defaults.js";
 import { isTerminal, JOB_STATUSES, type JobStatus } from "../../api/job.js";
+import { IDEMPOTENCY_KEY_TTL_MS, SWEEP_INTERVAL_MS } from "./bounds.js";
 import { changesJob } from "./change.js";
 import { ChangeNotifier } from "./change-notifier.js";
+import { InProcessDemoRuns, type DemoRunLedger } from "./demo-runs.js";
 import { ListIndex } from "./list-index.js";
 import {
   AccountFullError,
@@ -22,14 +24,13 @@ import {
   type StoredJob,
 } from "./types.js";
 
-/** How often expired finished jobs are swept (they are also invisible to reads once expired). */
-const PURGE_INTERVAL_MS = 60_000;
-/** `Idempotency-Key`s are kept at least this long (spec §8). */
-export const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000;
+export { IDEMPOTENCY_KEY_TTL_MS } from "./bounds.js";
 
 export interface MemoryStoreOptions extends StoreBounds {
   /** Clock, for tests. @default Date.now */
   readonly now?: () => number;
+  /** How long this instance's lease on a demo run lasts unless renewed. @default 10 s */
+  readonly demoLeaseMs?: number;
 }
 
 /**
@@ -45,16 +46,18 @@ export interface MemoryStoreOptions extends StoreBounds {
 export class MemoryJobStore implements JobStore {
   private readonly backend: MemoryBackend;
   private readonly changes = new ChangeNotifier<StoredJob>();
+  private readonly runs: DemoRunLedger;
   private closed = false;
 
   constructor(options: MemoryStoreOptions = {}, backend?: MemoryBackend) {
     this.backend = backend ?? new MemoryBackend(options);
     this.backend.attach(this.changes);
+    this.runs = this.backend.demoRuns.forInstance(options.demoLeaseMs);
   }
 
   /** Another instance over the same jobs, as a second replica over a shared backend would be. */
-  replica(): MemoryJobStore {
-    return new MemoryJobStore({}, this.backend);
+  replica(options: Pick<MemoryStoreOptions, "demoLeaseMs"> = {}): MemoryJobStore {
+    return new MemoryJobStore(options, this.backend);
   }
 
   /** Positions `list` has looked at so far: a page's exact cost. */
@@ -114,6 +117,10 @@ export class MemoryJobStore implements JobStore {
 
   async checkHealth(): Promise<void> {}
 
+  demoRuns(): DemoRunLedger {
+    return this.runs;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -137,6 +144,7 @@ function held(shelf: AccountShelf): number {
 /** The jobs, their indexes and the shared tables of the memory store, and the instances to wake. */
 export class MemoryBackend {
   readonly cursorSecret = randomBytes(32);
+  readonly demoRuns: InProcessDemoRuns;
   readonly index = new ListIndex((id) => this.peek(id));
   private readonly maxJobs: number;
   private readonly maxAccountJobs: number;
@@ -156,7 +164,8 @@ export class MemoryBackend {
     this.maxKeysPerAccount = options.maxIdempotencyKeysPerAccount ?? DEFAULT_MAX_IDEMPOTENCY_KEYS;
     this.retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
     this.now = options.now ?? Date.now;
-    this.purgeTimer = setInterval(() => this.purgeExpired(), Math.min(PURGE_INTERVAL_MS, this.retentionMs));
+    this.demoRuns = new InProcessDemoRuns(this.now);
+    this.purgeTimer = setInterval(() => this.purgeExpired(), Math.min(SWEEP_INTERVAL_MS, this.retentionMs));
     this.purgeTimer.unref();
   }
 

@@ -1,4 +1,5 @@
-import { MEMORY_STORE, ServeOptionsError, type NormalizedServeOptions } from "../serve-options.js";
+import type { Logger } from "pino";
+import { MEMORY_STORE, type NormalizedServeOptions } from "../serve-options.js";
 import { MemoryJobStore } from "./memory.js";
 import type { JobStore, StoreBounds } from "./types.js";
 
@@ -12,8 +13,12 @@ export function storeBounds(options: NormalizedServeOptions): StoreBounds {
   };
 }
 
-/** The store `--store` names: memory (the default), or a shared backend by URL. */
-export async function openStore(options: NormalizedServeOptions): Promise<JobStore> {
+/**
+ * The store `--store` names: memory (the default), or PostgreSQL by URL — schema migrated,
+ * change feed listening. `pg` is loaded only then, so a server on memory never loads it.
+ */
+export async function openStore(options: NormalizedServeOptions, logger: Logger): Promise<JobStore> {
   if (options.store === MEMORY_STORE) return new MemoryJobStore(storeBounds(options));
-  throw new ServeOptionsError(`--store: ${new URL(options.store).protocol} stores are not available in this build; use --store memory`);
+  const { openPostgresStore } = await import("./postgres/store.js");
+  return openPostgresStore({ url: options.store, ...storeBounds(options), logger });
 }

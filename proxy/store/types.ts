@@ -1,5 +1,6 @@
 import type { JobError, JobResource, JobStatus } from "../../api/job.js";
 import type { VisibilityScope } from "../tenancy/visibility.js";
+import type { DemoRunLedger } from "./demo-runs.js";
 
 /**
  * The store contract (spec §8). Every backend implements exactly this and passes the
@@ -195,5 +196,11 @@ export interface JobStore {
   stats(): Promise<StoreStats>;
   /** Resolves when the store can serve; rejects with `StoreUnavailableError` saying why not (`/healthz`). */
   checkHealth(): Promise<void>;
+  /**
+   * This instance's ledger of demo runs (spec §6), shared with every instance over the
+   * backend so that one takes over the runs of another that stopped (demo-runs.ts).
+   * Optional: without it, demo runs live and die with this process.
+   */
+  demoRuns?(): DemoRunLedger;
   close(): Promise<void>;
 }

@@ -126,8 +126,11 @@ export function registerServe(program: Command): void {
     .summary("run the jobs API server (standalone, or a polling proxy with --upstream)")
     .description(
       "Serve the jobs API: list, get with ETag / If-None-Match and long-poll (Prefer: wait=N), and SSE streams.\n\n" +
-        "Standalone (--keys): jobs live in memory, fed by the producer side (/internal/v1/jobs) and by demo operations that answer 202; " +
-        "in-flight jobs are never evicted, finished ones are kept in an LRU.\n\n" +
+        "Standalone (--keys): jobs are fed by the producer side (/internal/v1/jobs) and by demo operations that " +
+        "answer 202; in-flight jobs are never evicted, finished ones are kept at least --retention within --max-jobs. " +
+        "They live in this process's memory (--store memory, the default), or in PostgreSQL (--store postgres://…): " +
+        "the shared truth of any number of replicas, woken by LISTEN/NOTIFY, so restarting them loses nothing. " +
+        "The schema is created or migrated at start (`jobgate store migrate` does it alone).\n\n" +
         "Proxy (--upstream URL): the same read routes in front of a real jobs API, for pollers that cannot use SSE: " +
         "one upstream watch per job feeds every local long-poll and stream; the upstream judges every token. " +
         "The upstream is reached through HTTPS_PROXY / HTTP_PROXY unless NO_PROXY (or loopback) says direct, trusting --ca-file.\n\n" +
@@ -136,7 +139,10 @@ export function registerServe(program: Command): void {
     .option("--port <port>", "TCP port (0 picks a free one)", String(DEFAULT_PORT))
     .option("--host <address>", "address to bind", DEFAULT_HOST)
     .option("--keys <file>", `keys file (spec §1); default $${ENV.keysFile}`)
-    .option("--store <store>", `where jobs live: ${MEMORY_STORE}, or postgres://user:password@host:5432/db shared by replicas; default $${ENV.storeUrl}, else ${MEMORY_STORE}`)
+    .option(
+      "--store <store>",
+      `where jobs live: ${MEMORY_STORE} (this process), or postgres://user:password@host:5432/db (PostgreSQL >= 15, shared by every replica given the same URL); default $${ENV.storeUrl}, else ${MEMORY_STORE}`,
+    )
     .option("--max-wait <duration>", "longest long-poll hold a client may ask for; keep it under the idle timeout of any proxy or load balancer in front", formatDuration(DEFAULT_MAX_WAIT_S * 1000))
     .option("--heartbeat <duration>", "interval of SSE heartbeat comments", formatDuration(HEARTBEAT_MS))
     .option("--max-jobs <n>", "bound on jobs held (in flight + finished)", String(DEFAULT_MAX_JOBS))
@@ -162,6 +168,7 @@ export function registerServe(program: Command): void {
       "\nExamples:\n" +
         "  $ jobgate serve --keys examples/keys.json\n" +
         `  $ ${ENV.keysFile}=/etc/jobgate/keys.json jobgate serve --host 0.0.0.0 --port 9000 --max-wait 120s\n` +
+        `  $ ${ENV.storeUrl}=postgres://jobgate:secret@db:5432/jobgate jobgate serve --keys keys.json --host 0.0.0.0   # one of several replicas\n` +
         "  $ jobgate serve --upstream https://api.managed.dev --port 8080   # a polling proxy for a CI fleet\n" +
         "\nLimits (spec §2), besides the flags marked limit: above; each bite is counted in jobgate_limit_hits_total:\n" +
         `  request headers at most ${MAX_HEADER_BYTES / 1024} KiB (431); bodies at most ${MAX_BODY_BYTES / 1024 / 1024} MiB (413), nested at most ${MAX_JSON_DEPTH} levels (400);\n` +
@@ -179,6 +186,11 @@ export function registerServe(program: Command): void {
           process.stderr.write(`jobgate serve: ${(error as Error).message}\n`);
           process.exit(2);
         }
+        if ((error as Error).name === "StoreUnavailableError") {
+          // Nothing is served from a store that cannot be opened; a supervisor restarts us once the database is up.
+          process.stderr.write(`jobgate serve: --store: ${(error as Error).message}\n`);
+          process.exit(6);
+        }
         const code = (error as NodeJS.ErrnoException).code;
         if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL") {
           process.stderr.write(`jobgate serve: cannot listen on ${flags.host}:${flags.port} (${code}); choose another --port or --host\n`);
@@ -186,7 +198,14 @@ export function registerServe(program: Command): void {
         }
         throw error;
       }
-      process.stderr.write(server.options.upstream === undefined ? banner(server.url) : `jobgate serve: listening on ${server.url}, proxying ${server.options.upstream}\n`);
+      const { describeStoreUrl } = await import("../../../proxy/store/postgres/connection.js");
+      process.stderr.write(
+        server.options.upstream !== undefined
+          ? `jobgate serve: listening on ${server.url}, proxying ${server.options.upstream}\n`
+          : server.options.store !== MEMORY_STORE
+            ? `jobgate serve: listening on ${server.url}, jobs in ${describeStoreUrl(server.options.store)} (shared by every replica on it)\n`
+            : banner(server.url),
+      );
       let signals = 0;
       const shutdown = (signal: string): void => {
         if (++signals > 1) process.exit(1); // a second signal: stop waiting
