@@ -57,7 +57,9 @@ if (unknown.length > 0) {
 const ctx: BenchContext = { quick: args.includes("--quick"), flags };
 const selected = names.length > 0 ? names : Object.keys(BENCHMARKS);
 
-console.log(`jobgate bench: ${selected.join(", ")}${ctx.quick ? " (quick)" : ""} — node ${process.version}, ${cpus().length} CPUs, ${Math.round(totalmem() / 2 ** 30)} GiB`);
+console.log(
+  `jobgate bench: ${selected.join(", ")}${ctx.quick ? " (quick)" : ""} — node ${process.version}, ${cpus().length} CPUs, ${Math.round(totalmem() / 2 ** 30)} GiB`,
+);
 const results: BenchResult[] = [];
 const failures: string[] = [];
 for (const name of selected) {
@@ -75,6 +77,9 @@ for (const name of selected) {
 printSummary(results);
 mkdirSync(RESULTS_DIR, { recursive: true });
 const file = `${RESULTS_DIR}/${new Date().toISOString().replace(/[:.]/g, "-")}${ctx.quick ? "-quick" : ""}.json`;
-writeFileSync(file, JSON.stringify({ when: new Date().toISOString(), node: process.version, cpus: cpus().length, quick: ctx.quick, flags, results, failures }, null, 2));
+writeFileSync(
+  file,
+  JSON.stringify({ when: new Date().toISOString(), node: process.version, cpus: cpus().length, quick: ctx.quick, flags, results, failures }, null, 2),
+);
 console.log(`\nresults: ${file}`);
 process.exit(failures.length > 0 ? 1 : 0);

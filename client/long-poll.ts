@@ -168,7 +168,10 @@ export interface FollowContext {
 export async function followByLongPoll(transport: Transport, settings: LongPollSettings, id: string, ctx: FollowContext): Promise<Job> {
   let etag: string | undefined;
   for (;;) {
-    const waitS = etag === undefined ? 0 : Math.max(1, Math.min(settings.longPollS, settings.holds?.waitS ?? Infinity, Math.ceil((ctx.deadline.at - performance.now()) / 1000)));
+    const waitS =
+      etag === undefined
+        ? 0
+        : Math.max(1, Math.min(settings.longPollS, settings.holds?.waitS ?? Infinity, Math.ceil((ctx.deadline.at - performance.now()) / 1000)));
     const result = await pollJob(transport, settings, id, { etag, waitS, signal: ctx.signal, onHoldCut: ctx.onHoldCut }, ctx.retrier);
     if (result.notModified) continue;
     etag = result.etag;
@@ -188,7 +191,13 @@ export async function followByLongPoll(transport: Transport, settings: LongPollS
  */
 export async function waitForJob(transport: Transport, settings: LongPollSettings, id: string, options: WaitForJobOptions = {}): Promise<Job> {
   const deadline = startDeadline(options.timeout, options.signal);
-  const retrier = transport.retrier({ retries: Infinity, deadline: deadline.at, signal: deadline.signal, onRetry: options.onRetry, what: `GET /v1/jobs/${id}` });
+  const retrier = transport.retrier({
+    retries: Infinity,
+    deadline: deadline.at,
+    signal: deadline.signal,
+    onRetry: options.onRetry,
+    what: `GET /v1/jobs/${id}`,
+  });
   let last: Job | undefined;
   try {
     return await followByLongPoll(transport, settings, id, {
@@ -218,11 +227,18 @@ export function deadlineError(apiUrl: string, id: string, timeoutMs: number, las
       { cause: failing, reason: "gave_up" },
     );
   }
-  return new TimeoutError(`timed out after ${formatDuration(timeoutMs)} waiting for ${id}; last state: ${last === undefined ? "none seen" : describeJob(last)}`, last);
+  return new TimeoutError(
+    `timed out after ${formatDuration(timeoutMs)} waiting for ${id}; last state: ${last === undefined ? "none seen" : describeJob(last)}`,
+    last,
+  );
 }
 
 export function noEtag(id: string): HttpError {
-  return new HttpError(`GET /v1/jobs/${id}: the answer had no ETag, so it cannot be long-polled`, { status: 200, code: "invalid_response", requestId: undefined });
+  return new HttpError(`GET /v1/jobs/${id}: the answer had no ETag, so it cannot be long-polled`, {
+    status: 200,
+    code: "invalid_response",
+    requestId: undefined,
+  });
 }
 
 export function toTimeoutMs(timeout: number | string | undefined): number {

@@ -70,7 +70,10 @@ export function describeNetworkFailure(error: unknown, host: string, proxy: stri
   if (tunnel !== undefined && tunnel !== null) {
     const status = Number(tunnel[1]);
     if (status === 407) {
-      return { permanent: true, message: `proxy ${proxy ?? ""} asks for credentials (407 Proxy Authentication Required): put them in the proxy URL, e.g. HTTPS_PROXY=http://user:password@proxy:3128` };
+      return {
+        permanent: true,
+        message: `proxy ${proxy ?? ""} asks for credentials (407 Proxy Authentication Required): put them in the proxy URL, e.g. HTTPS_PROXY=http://user:password@proxy:3128`,
+      };
     }
     if (status === 403) return { permanent: true, message: `proxy ${proxy ?? ""} refused to connect to ${host} (403): ask for ${host} to be allowed` };
     return { permanent: false, message: `proxy ${proxy ?? ""} could not connect to ${host} (${status})` };

@@ -59,7 +59,9 @@ export function readPemBundle(path: string, source: string): string[] {
   }
   const certificates = text.match(PEM_CERTIFICATE) ?? [];
   if (certificates.length === 0) {
-    throw new ConfigError(`${source} ${path}: no PEM certificate in it; expected a bundle of "-----BEGIN CERTIFICATE-----" blocks (the proxy's or your organisation's CA)`);
+    throw new ConfigError(
+      `${source} ${path}: no PEM certificate in it; expected a bundle of "-----BEGIN CERTIFICATE-----" blocks (the proxy's or your organisation's CA)`,
+    );
   }
   return certificates;
 }

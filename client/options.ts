@@ -143,7 +143,8 @@ export function normalizeClientOptions(options: JobsClientOptions): NormalizedCl
     throw new ConfigError(`forgeVersion must be a date such as ${LATEST_VERSION}, got ${JSON.stringify(forgeVersion)}`);
   }
   if (options.fetch !== undefined && typeof options.fetch !== "function") throw new ConfigError("fetch must be a function");
-  if (options.caFile !== undefined && (typeof options.caFile !== "string" || options.caFile.trim() === "")) throw new ConfigError("caFile must be the path of a PEM bundle");
+  if (options.caFile !== undefined && (typeof options.caFile !== "string" || options.caFile.trim() === ""))
+    throw new ConfigError("caFile must be the path of a PEM bundle");
   const network = options.fetch === undefined ? defaultNetwork({ caFile: options.caFile }) : undefined;
   const fetchFn = options.fetch ?? network!.fetch;
   const retry = options.retry ?? {};

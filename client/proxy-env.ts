@@ -41,7 +41,10 @@ export function proxySettings(env: NodeJS.ProcessEnv = process.env): ProxySettin
 
 /** True for `localhost` (and its subdomains), `127.0.0.0/8` and `::1`: never proxied. */
 export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, "$1").replace(/\.$/, "");
+  const host = hostname
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, "$1")
+    .replace(/\.$/, "");
   if (host === "localhost" || host.endsWith(".localhost")) return true;
   // Literals only (no node:net at start-up): 127.x.x.x, ::1 and its long and IPv4-mapped forms.
   if (IPV4.test(host)) return host.startsWith("127.") && host.split(".").every((part) => Number(part) <= 255);

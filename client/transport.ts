@@ -78,7 +78,13 @@ export class Transport {
   }
 
   /** A retrier for one call: `retries` failures in a row at most (the client's default), until `deadline`. */
-  retrier(options: { retries?: number; deadline?: number; signal?: AbortSignal | undefined; onRetry?: ((error: JobgateError, delayMs: number) => void) | undefined; what: string }): Retrier {
+  retrier(options: {
+    retries?: number;
+    deadline?: number;
+    signal?: AbortSignal | undefined;
+    onRetry?: ((error: JobgateError, delayMs: number) => void) | undefined;
+    what: string;
+  }): Retrier {
     return new Retrier({
       schedule: this.#options.retry,
       retries: options.retries ?? this.#options.retry.retries,

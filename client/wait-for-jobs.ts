@@ -51,7 +51,12 @@ export interface JobWaitOutcome {
 
 const ANY_DONE = Symbol("another job finished first");
 
-export async function waitForJobs(transport: Transport, settings: LongPollSettings, ids: readonly string[], options: WaitForJobsOptions = {}): Promise<JobWaitOutcome[]> {
+export async function waitForJobs(
+  transport: Transport,
+  settings: LongPollSettings,
+  ids: readonly string[],
+  options: WaitForJobsOptions = {},
+): Promise<JobWaitOutcome[]> {
   const list = checkJobIds(ids);
   const mode = options.mode ?? "all";
   if (mode !== "all" && mode !== "any") throw new ConfigError(`mode must be "all" or "any", got ${JSON.stringify(mode)}`);
@@ -91,7 +96,8 @@ export async function waitForJobs(transport: Transport, settings: LongPollSettin
             if (!firstDone.signal.aborted) settle(index, error.job, error);
             return;
           }
-          if (deadline.passed()) return settle(index, lastSeen[index], deadlineError(transport.apiUrl, id, deadline.timeoutMs, lastSeen[index], retrier.failing));
+          if (deadline.passed())
+            return settle(index, lastSeen[index], deadlineError(transport.apiUrl, id, deadline.timeoutMs, lastSeen[index], retrier.failing));
           if (isJobgateError(error)) return settle(index, lastSeen[index], error);
           throw error;
         }

@@ -113,7 +113,9 @@ function integer(name: string, value: number, min: number, max = Number.MAX_SAFE
 export function normalizeServeOptions(options: ServeOptions): NormalizedServeOptions {
   const upstream = options.upstream === undefined || options.upstream === "" ? undefined : upstreamUrl(options.upstream);
   if (upstream === undefined && (options.keysFile === undefined || options.keysFile === "")) {
-    throw new ServeOptionsError("--keys is required (or JOBGATE_KEYS_FILE): a keys file such as examples/keys.json; or serve in proxy mode with --upstream URL");
+    throw new ServeOptionsError(
+      "--keys is required (or JOBGATE_KEYS_FILE): a keys file such as examples/keys.json; or serve in proxy mode with --upstream URL",
+    );
   }
   if (upstream !== undefined && options.keysFile !== undefined && options.keysFile !== "") {
     throw new ServeOptionsError("--keys and --upstream exclude each other: in proxy mode the upstream judges every token");

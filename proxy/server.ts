@@ -75,9 +75,9 @@ export async function startServer(serveOptions: ServeOptions, deps: ServerDeps =
       connectionsCheckingInterval: TIMEOUT_CHECK_MS,
     },
     (req: IncomingMessage, res: ServerResponse) => {
-    const route = matchGetJob(req);
-    if (route === undefined) return void app(req, res);
-    getJob(req, res, route.jobId, route.wait);
+      const route = matchGetJob(req);
+      if (route === undefined) return void app(req, res);
+      getJob(req, res, route.jobId, route.wait);
     },
   );
   server.on("clientError", (error: NodeJS.ErrnoException, socket) => {

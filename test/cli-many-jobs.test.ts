@@ -152,7 +152,10 @@ const hasScript = spawnSync("script", ["--version"], { stdio: "ignore" }).status
 /** `command` on a pseudo-terminal made by util-linux `script`: what a person at a terminal sees, escapes included. */
 function runScript(command: string, extraEnv: Record<string, string>): Promise<{ status: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn("script", ["-qfec", command, "/dev/null"], { env: { PATH: process.env.PATH, TERM: "xterm", COLUMNS: "120", ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("script", ["-qfec", command, "/dev/null"], {
+      env: { PATH: process.env.PATH, TERM: "xterm", COLUMNS: "120", ...extraEnv },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
     const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);

@@ -30,9 +30,7 @@ test("renderBar fills in proportion and clamps", () => {
 });
 
 test("renderStatusLine shows bar, percent, status, id and elapsed, cut to the terminal width", () => {
-  expect(renderStatusLine(job("running", 0.6), 12_400)).toBe(
-    "[██████████████░░░░░░░░░░]  60% running   job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK  12s",
-  );
+  expect(renderStatusLine(job("running", 0.6), 12_400)).toBe("[██████████████░░░░░░░░░░]  60% running   job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK  12s");
   expect(renderStatusLine(job("running", 0.6), 0, 30)).toHaveLength(29);
 });
 

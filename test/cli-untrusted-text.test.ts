@@ -28,7 +28,10 @@ test("a failed job's message is printed with control characters escaped, on one 
 });
 
 test("a token with a control character is a usage error (exit 2) naming the problem, not retried", async () => {
-  const result = await runCli(["jobs", "wait", "job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK", "--timeout", "30s"], { JOBGATE_API_URL: api.url, JOBGATE_TOKEN: "mfk_test\x01secret" });
+  const result = await runCli(["jobs", "wait", "job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK", "--timeout", "30s"], {
+    JOBGATE_API_URL: api.url,
+    JOBGATE_TOKEN: "mfk_test\x01secret",
+  });
   expect(result.code).toBe(2);
   expect(result.stderr).toBe("jobgate: token must be visible ASCII characters, without spaces or control characters\n");
   expect(result.ms).toBeLessThan(10_000);

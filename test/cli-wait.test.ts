@@ -38,9 +38,7 @@ test("exit 0 when the job succeeds; one plain line per state change; --json prin
   const result = await cli.done;
   expect(result.code).toBe(0);
   expect(JSON.parse(result.stdout)).toMatchObject({ id: job.id, status: "succeeded", progress: 1, result: { release_id: "rel_1" } });
-  expect(result.stderr).toBe(
-    `jobgate: ${job.id} queued 0%\njobgate: ${job.id} running 50%\njobgate: ${job.id} succeeded 100% {"release_id":"rel_1"}\n`,
-  );
+  expect(result.stderr).toBe(`jobgate: ${job.id} queued 0%\njobgate: ${job.id} running 50%\njobgate: ${job.id} succeeded 100% {"release_id":"rel_1"}\n`);
   expect(result.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/); // no control characters off a terminal
 });
 

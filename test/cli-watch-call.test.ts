@@ -28,32 +28,29 @@ afterAll(async () => {
 /** An HTTP proxy that passes everything but mistreats SSE: buffers it whole, or cuts it after the first event. */
 async function startSseHostileProxy(mode: "buffer" | "cut"): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
-    const upstream = request(
-      { host: "127.0.0.1", port: api.server.port, method: req.method, path: req.url, headers: req.headers },
-      (up: IncomingMessage) => {
-        if (!req.url!.endsWith("/stream")) {
-          res.writeHead(up.statusCode!, up.headers);
-          up.pipe(res);
-          return;
-        }
-        if (mode === "buffer") {
-          const chunks: Buffer[] = [];
-          up.on("data", (c: Buffer) => chunks.push(c));
-          up.on("end", () => res.writeHead(up.statusCode!, up.headers).end(Buffer.concat(chunks)));
-          res.on("close", () => up.destroy());
-          return;
-        }
+    const upstream = request({ host: "127.0.0.1", port: api.server.port, method: req.method, path: req.url, headers: req.headers }, (up: IncomingMessage) => {
+      if (!req.url!.endsWith("/stream")) {
         res.writeHead(up.statusCode!, up.headers);
-        let seen = "";
-        up.on("data", (c: Buffer) => {
-          seen += c.toString();
-          if (seen.includes("event: job")) {
-            up.destroy();
-            res.write(c, () => res.destroy());
-          } else res.write(c);
-        });
-      },
-    );
+        up.pipe(res);
+        return;
+      }
+      if (mode === "buffer") {
+        const chunks: Buffer[] = [];
+        up.on("data", (c: Buffer) => chunks.push(c));
+        up.on("end", () => res.writeHead(up.statusCode!, up.headers).end(Buffer.concat(chunks)));
+        res.on("close", () => up.destroy());
+        return;
+      }
+      res.writeHead(up.statusCode!, up.headers);
+      let seen = "";
+      up.on("data", (c: Buffer) => {
+        seen += c.toString();
+        if (seen.includes("event: job")) {
+          up.destroy();
+          res.write(c, () => res.destroy());
+        } else res.write(c);
+      });
+    });
     req.pipe(upstream);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));

@@ -52,18 +52,19 @@ describe("the tree", () => {
   ];
   const allGuards = [isConfigError, isHttpError, isAuthError, isNotFoundError, isTimeoutError, isJobFailedError, isUnreachableError];
 
-  test.each(cases.map(([error, name, guards]) => [name, error, guards] as const))("%s: its own name, a JobgateError, and only its guards match", (name, error, guards) => {
-    expect(error.name).toBe(name);
-    expect(error).toBeInstanceOf(JobgateError);
-    expect(isJobgateError(error)).toBe(true);
-    for (const guard of allGuards) expect(guard(error)).toBe(guards.includes(guard));
-  });
+  test.each(cases.map(([error, name, guards]) => [name, error, guards] as const))(
+    "%s: its own name, a JobgateError, and only its guards match",
+    (name, error, guards) => {
+      expect(error.name).toBe(name);
+      expect(error).toBeInstanceOf(JobgateError);
+      expect(isJobgateError(error)).toBe(true);
+      for (const guard of allGuards) expect(guard(error)).toBe(guards.includes(guard));
+    },
+  );
 
   test("guards work across realms (brand + name, not instanceof)", () => {
     // An error built in another realm: its prototype chain is foreign, the brand is not.
-    const foreign = runInNewContext(
-      `const e = new Error("job job_9 failed"); e.name = "JobFailedError"; e[Symbol.for("jobgate.error")] = true; e`,
-    ) as unknown;
+    const foreign = runInNewContext(`const e = new Error("job job_9 failed"); e.name = "JobFailedError"; e[Symbol.for("jobgate.error")] = true; e`) as unknown;
     expect(foreign instanceof Error).toBe(false);
     expect(isJobgateError(foreign)).toBe(true);
     expect(isJobFailedError(foreign)).toBe(true);
@@ -92,7 +93,9 @@ describe("the token never shows", () => {
   afterAll(() => nock.enableNetConnect());
 
   test("even when a server echoes it back in an error message", async () => {
-    nock("http://api.test").get("/v1/jobs/job_1").reply(401, { error: { code: "unauthenticated", message: `token ${TOKEN} is not valid` } });
+    nock("http://api.test")
+      .get("/v1/jobs/job_1")
+      .reply(401, { error: { code: "unauthenticated", message: `token ${TOKEN} is not valid` } });
     const error = await new JobsClient({ apiUrl: "http://api.test", token: TOKEN }).getJob("job_1").catch((e: unknown) => e);
     expect(isAuthError(error)).toBe(true);
     expect((error as Error).message).toBe("GET /v1/jobs/job_1: 401 unauthenticated: token [token] is not valid");
@@ -139,7 +142,10 @@ describe("options", () => {
     [{ token: "t", retry: { minDelayMs: 5000, maxDelayMs: 100 } }, "retry.maxDelayMs (100) must not be less than retry.minDelayMs (5000)"],
     [{ token: "t", longPollS: 0 }, "longPollS must be a whole number from 1 to 3600, got 0"],
     [{ token: "t", fetch: "no" }, "fetch must be a function"],
-    [{ token: "t", apiUrl: "https://api.test/v1" }, "apiUrl must be the API's base URL without the version path: the client adds /v1 itself; use https://api.test instead of https://api.test/v1"],
+    [
+      { token: "t", apiUrl: "https://api.test/v1" },
+      "apiUrl must be the API's base URL without the version path: the client adds /v1 itself; use https://api.test instead of https://api.test/v1",
+    ],
     [{ token: "t", connectTimeoutMs: 0 }, "connectTimeoutMs must be a number from 1 to 86400000, got 0"],
   ])("%j is refused with a message naming the option", (options, message) => {
     let error: unknown;

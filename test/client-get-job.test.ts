@@ -71,7 +71,9 @@ test("a 200 carrying the same ETag (If-None-Match dropped on the way) counts as 
     .get("/v1/jobs/job_1")
     .times(2)
     .reply(() => (times.push(performance.now()), [200, envelope(job(1)), { ETag: 'W/"w/job-1"', "Retry-After": "1" }]));
-  nock(API).get("/v1/jobs/job_1").reply(() => (times.push(performance.now()), [200, envelope(job(2)), { ETag: '"w/job-2"' }]));
+  nock(API)
+    .get("/v1/jobs/job_1")
+    .reply(() => (times.push(performance.now()), [200, envelope(job(2)), { ETag: '"w/job-2"' }]));
   const result = await client().getJob("job_1", { etag: '"w/job-1"', waitS: 10 });
   expect(result).toEqual({ notModified: false, job: job(2), etag: '"w/job-2"' });
   expect(times).toHaveLength(3);
@@ -79,10 +81,18 @@ test("a 200 carrying the same ETag (If-None-Match dropped on the way) counts as 
 });
 
 test("waitForJob re-polls at once after a change, and reports every state", async () => {
-  nock(API).get("/v1/jobs/job_1").reply(200, envelope(job(1)), { ETag: '"w/job-1"' });
-  nock(API, { reqheaders: { "if-none-match": '"w/job-1"' } }).get("/v1/jobs/job_1").reply(200, envelope(job(2)), { ETag: '"w/job-2"' });
-  nock(API, { reqheaders: { "if-none-match": '"w/job-2"' } }).get("/v1/jobs/job_1").reply(304, "", { ETag: '"w/job-2"', "Preference-Applied": "wait=60" });
-  nock(API, { reqheaders: { "if-none-match": '"w/job-2"' } }).get("/v1/jobs/job_1").reply(200, envelope(job(3, "succeeded")), { ETag: '"w/job-3"' });
+  nock(API)
+    .get("/v1/jobs/job_1")
+    .reply(200, envelope(job(1)), { ETag: '"w/job-1"' });
+  nock(API, { reqheaders: { "if-none-match": '"w/job-1"' } })
+    .get("/v1/jobs/job_1")
+    .reply(200, envelope(job(2)), { ETag: '"w/job-2"' });
+  nock(API, { reqheaders: { "if-none-match": '"w/job-2"' } })
+    .get("/v1/jobs/job_1")
+    .reply(304, "", { ETag: '"w/job-2"', "Preference-Applied": "wait=60" });
+  nock(API, { reqheaders: { "if-none-match": '"w/job-2"' } })
+    .get("/v1/jobs/job_1")
+    .reply(200, envelope(job(3, "succeeded")), { ETag: '"w/job-3"' });
   const seen: string[] = [];
   const started = performance.now();
   const done = await client().waitForJob("job_1", { timeout: "1m", onProgress: (j) => seen.push(`${j.status}@${j.progress}`) });
@@ -93,7 +103,9 @@ test("waitForJob re-polls at once after a change, and reports every state", asyn
 });
 
 test("a caller's abort ends a wait with the caller's reason", async () => {
-  nock(API).get("/v1/jobs/job_1").reply(200, envelope(job(1)), { ETag: '"w/job-1"' });
+  nock(API)
+    .get("/v1/jobs/job_1")
+    .reply(200, envelope(job(1)), { ETag: '"w/job-1"' });
   nock(API).get("/v1/jobs/job_1").delay(1_000).reply(304, "");
   const controller = new AbortController();
   const waiting = client().waitForJob("job_1", { signal: controller.signal });
@@ -103,19 +115,27 @@ test("a caller's abort ends a wait with the caller's reason", async () => {
 
 test("waitForJob throws JobFailedError carrying the job's error", async () => {
   const failed = { ...job(2, "failed"), error: { code: "deploy_failed", message: "quota exceeded" } };
-  nock(API).get("/v1/jobs/job_1").reply(200, envelope(job(1)), { ETag: '"w/job-1"' });
+  nock(API)
+    .get("/v1/jobs/job_1")
+    .reply(200, envelope(job(1)), { ETag: '"w/job-1"' });
   nock(API).get("/v1/jobs/job_1").reply(200, envelope(failed), { ETag: '"w/job-2"' });
-  const error = await client().waitForJob("job_1").catch((e: unknown) => e);
+  const error = await client()
+    .waitForJob("job_1")
+    .catch((e: unknown) => e);
   expect(isJobFailedError(error)).toBe(true);
   expect((error as JobFailedError).jobError).toEqual({ code: "deploy_failed", message: "quota exceeded" });
   expect((error as Error).message).toBe("job job_1 failed: deploy_failed: quota exceeded");
 });
 
 test("waitForJob throws TimeoutError with the last state when the deadline passes during a hold", async () => {
-  nock(API).get("/v1/jobs/job_1").reply(200, envelope(job(3)), { ETag: '"w/job-3"' });
+  nock(API)
+    .get("/v1/jobs/job_1")
+    .reply(200, envelope(job(3)), { ETag: '"w/job-3"' });
   nock(API).get("/v1/jobs/job_1").delay(1_000).reply(304, "", { ETag: '"w/job-3"' });
   const started = performance.now();
-  const error = await client().waitForJob("job_1", { timeout: "300ms" }).catch((e: unknown) => e);
+  const error = await client()
+    .waitForJob("job_1", { timeout: "300ms" })
+    .catch((e: unknown) => e);
   expect(isTimeoutError(error)).toBe(true);
   expect((error as TimeoutError).lastJob).toEqual(job(3));
   expect((error as Error).message).toBe("timed out after 300ms waiting for job_1; last state: running 30%");

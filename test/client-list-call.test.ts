@@ -23,10 +23,22 @@ afterEach(() => nock.cleanAll());
 afterAll(() => nock.enableNetConnect());
 
 test("listJobs follows next_cursor through every page, keeping the filters", async () => {
-  nock(API).get("/v1/jobs").query({ status: "queued", resource_type: "deployment", limit: "2" }).reply(200, { data: [job(5), job(4)], next_cursor: "c1" });
-  nock(API).get("/v1/jobs").query({ status: "queued", resource_type: "deployment", limit: "2", cursor: "c1" }).reply(503, { error: { code: "unavailable", message: "x" } });
-  nock(API).get("/v1/jobs").query({ status: "queued", resource_type: "deployment", limit: "2", cursor: "c1" }).reply(200, { data: [job(3), job(2)], next_cursor: "c2" });
-  nock(API).get("/v1/jobs").query({ status: "queued", resource_type: "deployment", limit: "2", cursor: "c2" }).reply(200, { data: [job(1)], next_cursor: null });
+  nock(API)
+    .get("/v1/jobs")
+    .query({ status: "queued", resource_type: "deployment", limit: "2" })
+    .reply(200, { data: [job(5), job(4)], next_cursor: "c1" });
+  nock(API)
+    .get("/v1/jobs")
+    .query({ status: "queued", resource_type: "deployment", limit: "2", cursor: "c1" })
+    .reply(503, { error: { code: "unavailable", message: "x" } });
+  nock(API)
+    .get("/v1/jobs")
+    .query({ status: "queued", resource_type: "deployment", limit: "2", cursor: "c1" })
+    .reply(200, { data: [job(3), job(2)], next_cursor: "c2" });
+  nock(API)
+    .get("/v1/jobs")
+    .query({ status: "queued", resource_type: "deployment", limit: "2", cursor: "c2" })
+    .reply(200, { data: [job(1)], next_cursor: null });
   const ids: string[] = [];
   for await (const j of client().listJobs({ status: "queued", resourceType: "deployment", limit: 2 })) ids.push(j.id);
   expect(ids).toEqual(["job_5", "job_4", "job_3", "job_2", "job_1"]);
@@ -34,13 +46,20 @@ test("listJobs follows next_cursor through every page, keeping the filters", asy
 });
 
 test("listJobsPage returns one page and its cursor", async () => {
-  nock(API).get("/v1/jobs").reply(200, { data: [job(1)], next_cursor: "abc", request_id: "req_1" });
+  nock(API)
+    .get("/v1/jobs")
+    .reply(200, { data: [job(1)], next_cursor: "abc", request_id: "req_1" });
   await expect(client().listJobsPage()).resolves.toEqual({ jobs: [job(1)], nextCursor: "abc" });
 });
 
 test("a 400 invalid_cursor is not retried", async () => {
-  nock(API).get("/v1/jobs").query({ cursor: "bad" }).reply(400, { error: { code: "invalid_cursor", message: "cursor is not valid" } });
-  const error = await client().listJobsPage({ cursor: "bad" }).catch((e: unknown) => e);
+  nock(API)
+    .get("/v1/jobs")
+    .query({ cursor: "bad" })
+    .reply(400, { error: { code: "invalid_cursor", message: "cursor is not valid" } });
+  const error = await client()
+    .listJobsPage({ cursor: "bad" })
+    .catch((e: unknown) => e);
   expect(isHttpError(error) && error.code).toBe("invalid_cursor");
 });
 
@@ -73,21 +92,27 @@ test.each([
   ["POST", "//evil.test/x", 'path must be a path on the API starting with "/"'],
   ["P OST", "/v1/x", "method must be an HTTP method such as POST"],
 ])("call(%j, %j) is refused before sending anything", async (method, path, message) => {
-  const error = await client().call(method, path).catch((e: unknown) => e);
+  const error = await client()
+    .call(method, path)
+    .catch((e: unknown) => e);
   expect(isConfigError(error)).toBe(true);
   expect((error as Error).message).toContain(message);
 });
 
 test("an answer that is not a job envelope is an invalid_response HttpError", async () => {
   nock(API).post("/v1/x").reply(202, "<html>proxy</html>");
-  const error = await client().call("POST", "/v1/x").catch((e: unknown) => e);
+  const error = await client()
+    .call("POST", "/v1/x")
+    .catch((e: unknown) => e);
   expect(isHttpError(error) && error.code).toBe("invalid_response");
 });
 
 test("a redirect is reported, never followed (the token stays with apiUrl)", async () => {
   const elsewhere = nock("http://elsewhere.test").get("/v1/jobs/job_1").reply(200, {});
   nock(API).get("/v1/jobs/job_1").reply(301, "", { Location: "http://elsewhere.test/v1/jobs/job_1" });
-  const error = await client().getJob("job_1").catch((e: unknown) => e);
+  const error = await client()
+    .getJob("job_1")
+    .catch((e: unknown) => e);
   expect(isHttpError(error) && error.status).toBe(301);
   expect((error as Error).message).toBe(
     "GET /v1/jobs/job_1: 301 redirect to http://elsewhere.test/v1/jobs/job_1; redirects are not followed: set apiUrl (JOBGATE_API_URL) to the API's final address",
@@ -96,7 +121,11 @@ test("a redirect is reported, never followed (the token stays with apiUrl)", asy
 });
 
 test("an answer about another job than the one asked for is refused", async () => {
-  nock(API).get("/v1/jobs/job_1").reply(200, { data: job(2) }, { ETag: '"w/job-1"' });
-  const error = await client().getJob("job_1").catch((e: unknown) => e);
+  nock(API)
+    .get("/v1/jobs/job_1")
+    .reply(200, { data: job(2) }, { ETag: '"w/job-1"' });
+  const error = await client()
+    .getJob("job_1")
+    .catch((e: unknown) => e);
   expect(isHttpError(error) && error.code).toBe("invalid_response");
 });

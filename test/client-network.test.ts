@@ -82,7 +82,11 @@ describe("what a failure means", () => {
   const fetchFailed = (cause: object) => Object.assign(new TypeError("fetch failed"), { cause });
 
   test("a certificate that does not verify is permanent, and says what to do", () => {
-    const failure = describeNetworkFailure(fetchFailed({ code: "SELF_SIGNED_CERT_IN_CHAIN", message: "self-signed certificate in certificate chain" }), "api:443", undefined);
+    const failure = describeNetworkFailure(
+      fetchFailed({ code: "SELF_SIGNED_CERT_IN_CHAIN", message: "self-signed certificate in certificate chain" }),
+      "api:443",
+      undefined,
+    );
     expect(failure.permanent).toBe(true);
     expect(failure.message).toContain("does not verify (SELF_SIGNED_CERT_IN_CHAIN: self-signed certificate in certificate chain)");
     expect(failure.message).toContain("--ca-file");

@@ -26,7 +26,14 @@ describe("the schedule (pure)", () => {
   const schedule = { minDelayMs: 500, maxDelayMs: 30_000, factor: 2 };
 
   test("grows exponentially and is jittered into [base/2, base]", () => {
-    for (const [attempt, base] of [[1, 500], [2, 1000], [3, 2000], [4, 4000], [5, 8000], [6, 16_000]] as const) {
+    for (const [attempt, base] of [
+      [1, 500],
+      [2, 1000],
+      [3, 2000],
+      [4, 4000],
+      [5, 8000],
+      [6, 16_000],
+    ] as const) {
       expect(backoffDelayMs(attempt, schedule, 0)).toBe(base / 2);
       expect(backoffDelayMs(attempt, schedule, 0.999_999)).toBe(base);
       for (let i = 0; i < 50; i++) {
@@ -66,11 +73,16 @@ describe("on the wire", () => {
     const times: number[] = [];
     const stamp = () => times.push(performance.now());
     nock(API)
-      .get("/v1/jobs/job_1").reply(() => (stamp(), [503, { error: { code: "unavailable", message: "later" } }]))
-      .get("/v1/jobs/job_1").reply(() => (stamp(), [429, { error: { code: "rate_limited", message: "slow down" } }]))
-      .get("/v1/jobs/job_1").reply(() => (stamp(), [500, "<html>oops</html>"]))
-      .get("/v1/jobs/job_1").replyWithError({ code: "ECONNRESET", message: "socket hang up" })
-      .get("/v1/jobs/job_1").reply(() => (stamp(), [200, envelope(job(1)), { ETag: '"w/job-1"' }]));
+      .get("/v1/jobs/job_1")
+      .reply(() => (stamp(), [503, { error: { code: "unavailable", message: "later" } }]))
+      .get("/v1/jobs/job_1")
+      .reply(() => (stamp(), [429, { error: { code: "rate_limited", message: "slow down" } }]))
+      .get("/v1/jobs/job_1")
+      .reply(() => (stamp(), [500, "<html>oops</html>"]))
+      .get("/v1/jobs/job_1")
+      .replyWithError({ code: "ECONNRESET", message: "socket hang up" })
+      .get("/v1/jobs/job_1")
+      .reply(() => (stamp(), [200, envelope(job(1)), { ETag: '"w/job-1"' }]));
     const result = await client().getJob("job_1");
     expect(result.notModified).toBe(false);
     expect(result.job?.id).toBe("job_1");
@@ -86,8 +98,10 @@ describe("on the wire", () => {
   test("Retry-After is honoured when longer than the backoff", async () => {
     const times: number[] = [];
     nock(API)
-      .get("/v1/jobs/job_1").reply(() => (times.push(performance.now()), [503, { error: { code: "unavailable", message: "later" } }, { "Retry-After": "1" }]))
-      .get("/v1/jobs/job_1").reply(() => (times.push(performance.now()), [200, envelope(job(1)), { ETag: '"w/job-1"' }]));
+      .get("/v1/jobs/job_1")
+      .reply(() => (times.push(performance.now()), [503, { error: { code: "unavailable", message: "later" } }, { "Retry-After": "1" }]))
+      .get("/v1/jobs/job_1")
+      .reply(() => (times.push(performance.now()), [200, envelope(job(1)), { ETag: '"w/job-1"' }]));
     await client().getJob("job_1");
     expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(990);
   });
@@ -102,7 +116,9 @@ describe("on the wire", () => {
     const scope = nock(API)
       .get("/v1/jobs/job_1")
       .reply(status, { error: { code, message: `the ${code} message` }, request_id: "req_body" }, { "X-Request-Id": "req_header" });
-    const error = await client().getJob("job_1").catch((e: unknown) => e);
+    const error = await client()
+      .getJob("job_1")
+      .catch((e: unknown) => e);
     expect(scope.isDone()).toBe(true);
     expect(guard(error)).toBe(true);
     expect(error).toMatchObject({ status, code, requestId: "req_header" });
@@ -111,8 +127,13 @@ describe("on the wire", () => {
   });
 
   test("gives up after `retries` with an UnreachableError that keeps the last failure as its cause", async () => {
-    nock(API).get("/v1/jobs/job_1").times(3).reply(503, { error: { code: "unavailable", message: "down for maintenance" } });
-    const error = (await client({ retries: 2 }).getJob("job_1").catch((e: unknown) => e)) as UnreachableError;
+    nock(API)
+      .get("/v1/jobs/job_1")
+      .times(3)
+      .reply(503, { error: { code: "unavailable", message: "down for maintenance" } });
+    const error = (await client({ retries: 2 })
+      .getJob("job_1")
+      .catch((e: unknown) => e)) as UnreachableError;
     expect(isUnreachableError(error)).toBe(true);
     expect(error.message).toMatch(/could not be reached after 3 attempts.*503 unavailable: down for maintenance/);
     expect(isHttpError(error.cause)).toBe(true);
@@ -120,8 +141,13 @@ describe("on the wire", () => {
   });
 
   test("a network error becomes an UnreachableError naming the cause, never the token", async () => {
-    nock(API).get("/v1/jobs/job_1").times(2).replyWithError({ code: "ECONNREFUSED", message: `connect ECONNREFUSED (${TOKEN})` });
-    const error = (await client({ retries: 1 }).getJob("job_1").catch((e: unknown) => e)) as UnreachableError;
+    nock(API)
+      .get("/v1/jobs/job_1")
+      .times(2)
+      .replyWithError({ code: "ECONNREFUSED", message: `connect ECONNREFUSED (${TOKEN})` });
+    const error = (await client({ retries: 1 })
+      .getJob("job_1")
+      .catch((e: unknown) => e)) as UnreachableError;
     expect(isUnreachableError(error)).toBe(true);
     expect(error.message).toContain("ECONNREFUSED");
     expect(error.message).not.toContain(TOKEN);
@@ -129,9 +155,14 @@ describe("on the wire", () => {
   });
 
   test("the total deadline wins over Retry-After and over the retry budget", async () => {
-    nock(API).get("/v1/jobs/job_1").reply(503, { error: { code: "unavailable", message: "later" } }, { "Retry-After": "120" }).persist();
+    nock(API)
+      .get("/v1/jobs/job_1")
+      .reply(503, { error: { code: "unavailable", message: "later" } }, { "Retry-After": "120" })
+      .persist();
     const started = performance.now();
-    const error = await client().waitForJob("job_1", { timeout: 400 }).catch((e: unknown) => e);
+    const error = await client()
+      .waitForJob("job_1", { timeout: 400 })
+      .catch((e: unknown) => e);
     expect(performance.now() - started).toBeLessThan(5_000);
     expect(isUnreachableError(error)).toBe(true);
     expect((error as Error).message).toMatch(/unreachable when the 400ms timeout passed/);
@@ -139,8 +170,13 @@ describe("on the wire", () => {
 
   test("a wait retries past the retry budget until its deadline (an outage does not end it)", async () => {
     let calls = 0;
-    nock(API).get("/v1/jobs/job_1").times(8).reply(() => (calls++, [503, { error: { code: "unavailable", message: "restarting" } }]));
-    nock(API).get("/v1/jobs/job_1").reply(200, envelope(job(2, "succeeded")), { ETag: '"w/job-2"' });
+    nock(API)
+      .get("/v1/jobs/job_1")
+      .times(8)
+      .reply(() => (calls++, [503, { error: { code: "unavailable", message: "restarting" } }]));
+    nock(API)
+      .get("/v1/jobs/job_1")
+      .reply(200, envelope(job(2, "succeeded")), { ETag: '"w/job-2"' });
     const done = await client({ retries: 1, minDelayMs: 5, maxDelayMs: 20 }).waitForJob("job_1", { timeout: 20_000 });
     expect(done.status).toBe("succeeded");
     expect(calls).toBe(8);

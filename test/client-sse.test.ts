@@ -88,7 +88,9 @@ describe("streamJob", () => {
   });
 
   test("a cut stream is reopened with Last-Event-ID, after the server's retry: delay", async () => {
-    nock(API).get("/v1/jobs/job_1/stream").reply(200, chunked("retry: 200\n\n" + event(job(1), 1) + event(job(2), 2), 11), sse);
+    nock(API)
+      .get("/v1/jobs/job_1/stream")
+      .reply(200, chunked("retry: 200\n\n" + event(job(1), 1) + event(job(2), 2), 11), sse);
     const times: number[] = [performance.now()];
     nock(API, { reqheaders: { "last-event-id": "2" } })
       .get("/v1/jobs/job_1/stream")
@@ -104,14 +106,18 @@ describe("streamJob", () => {
   });
 
   test("lastEventId option resumes from there", async () => {
-    nock(API, { reqheaders: { "last-event-id": "5" } }).get("/v1/jobs/job_1/stream").reply(200, event(job(6, "succeeded"), 6), sse);
+    nock(API, { reqheaders: { "last-event-id": "5" } })
+      .get("/v1/jobs/job_1/stream")
+      .reply(200, event(job(6, "succeeded"), 6), sse);
     const seen: Job[] = [];
     for await (const j of client().streamJob("job_1", { lastEventId: "5" })) seen.push(j);
     expect(seen.map((j) => j.status)).toEqual(["succeeded"]);
   });
 
   test("without reconnect, a cut is an UnreachableError", async () => {
-    nock(API).get("/v1/jobs/job_1/stream").reply(200, event(job(1), 1), sse);
+    nock(API)
+      .get("/v1/jobs/job_1/stream")
+      .reply(200, event(job(1), 1), sse);
     const seen: Job[] = [];
     const error = await (async () => {
       for await (const j of client().streamJob("job_1", { reconnect: false })) seen.push(j);
@@ -122,7 +128,9 @@ describe("streamJob", () => {
   });
 
   test("a 404 before the stream starts is a NotFoundError (not retried)", async () => {
-    nock(API).get("/v1/jobs/job_1/stream").reply(404, { error: { code: "not_found", message: "job job_1 not found" } });
+    nock(API)
+      .get("/v1/jobs/job_1/stream")
+      .reply(404, { error: { code: "not_found", message: "job job_1 not found" } });
     const error = await (async () => {
       for await (const _ of client().streamJob("job_1")) void _;
     })().catch((e: unknown) => e);
@@ -141,7 +149,9 @@ describe("streamJob", () => {
   });
 
   test("a silent stream counts as cut after idleTimeoutMs", async () => {
-    nock(API).get("/v1/jobs/job_1/stream").reply(200, () => new Readable({ read() {} }), sse);
+    nock(API)
+      .get("/v1/jobs/job_1/stream")
+      .reply(200, () => new Readable({ read() {} }), sse);
     const started = performance.now();
     const error = await (async () => {
       for await (const _ of client().streamJob("job_1", { reconnect: false, idleTimeoutMs: 300 })) void _;

@@ -49,7 +49,12 @@ test("X-Request-Id is a fresh req_<ULID> and equals the body's request_id", asyn
 });
 
 test("unknown routes are JSON 404s, never HTML", async () => {
-  for (const [method, path] of [["GET", "/"], ["GET", "/v2/jobs"], ["POST", "/v1/nothing"], ["GET", "/v1/jobs/a/b/c"]]) {
+  for (const [method, path] of [
+    ["GET", "/"],
+    ["GET", "/v2/jobs"],
+    ["POST", "/v1/nothing"],
+    ["GET", "/v1/jobs/a/b/c"],
+  ]) {
     const res = await api.request(path!, { method: method! });
     expect(res.status).toBe(404);
     expect(res.headers.get("content-type")).toMatch(/^application\/json/);
@@ -58,7 +63,11 @@ test("unknown routes are JSON 404s, never HTML", async () => {
 });
 
 test("a path that is not valid percent-encoding is a JSON 404, not a 500", async () => {
-  for (const [method, path] of [["GET", "/v1/jobs/%ZZ/stream"], ["PATCH", "/internal/v1/jobs/%ZZ"], ["GET", "/v1/jobs/%ZZ"]] as const) {
+  for (const [method, path] of [
+    ["GET", "/v1/jobs/%ZZ/stream"],
+    ["PATCH", "/internal/v1/jobs/%ZZ"],
+    ["GET", "/v1/jobs/%ZZ"],
+  ] as const) {
     const res = await api.request(path, { method, ...(method === "PATCH" ? { body: { progress: 0.5 } } : {}) });
     expect(res.status).toBe(404);
     expect(res.json.error.code).toBe("not_found");

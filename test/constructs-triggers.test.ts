@@ -9,9 +9,7 @@ describe("triggers", () => {
   });
 
   test("canonicalJson sorts keys at every depth and keeps array order", () => {
-    expect(canonicalJson({ b: 1, a: [{ z: 1, y: 2 }, 3], c: { e: null, d: "x" } })).toBe(
-      '{"a":[{"y":2,"z":1},3],"b":1,"c":{"d":"x","e":null}}',
-    );
+    expect(canonicalJson({ b: 1, a: [{ z: 1, y: 2 }, 3], c: { e: null, d: "x" } })).toBe('{"a":[{"y":2,"z":1},3],"b":1,"c":{"d":"x","e":null}}');
     expect(canonicalJson({ a: undefined, b: 2 })).toBe('{"b":2}');
   });
 
@@ -58,9 +56,7 @@ describe("the command line", () => {
   });
 
   test("default CLI: $JOBGATE_CLI, else npx --no-install jobgate, read by the shell", () => {
-    expect(cliCommand(undefined, ["jobs", "wait", "--timeout", "30m"])).toBe(
-      "exec $${JOBGATE_CLI:-npx --no-install jobgate} jobs wait --timeout 30m",
-    );
+    expect(cliCommand(undefined, ["jobs", "wait", "--timeout", "30m"])).toBe("exec $${JOBGATE_CLI:-npx --no-install jobgate} jobs wait --timeout 30m");
   });
 
   test("an explicit CLI is quoted for the shell and escaped for Terraform", () => {

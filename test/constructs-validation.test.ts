@@ -4,24 +4,14 @@
  */
 import { TerraformVariable, Testing } from "cdktf";
 import type { Construct } from "constructs";
-import {
-  AsyncOperation,
-  isConstructPropsError,
-  JobWait,
-  type AsyncOperationProps,
-  type JobWaitProps,
-} from "../provider-shim/constructs/index.js";
+import { AsyncOperation, isConstructPropsError, JobWait, type AsyncOperationProps, type JobWaitProps } from "../provider-shim/constructs/index.js";
 
 function jobWait(props: Partial<JobWaitProps>): () => void {
   return () => Testing.synthScope((scope: Construct) => new JobWait(scope, "wait", props));
 }
 
 function operation(props: Partial<AsyncOperationProps>): () => void {
-  return () =>
-    Testing.synthScope(
-      (scope: Construct) =>
-        new AsyncOperation(scope, "deploy", { method: "POST", path: "/v1/sites/site_1/deploys", ...props }),
-    );
+  return () => Testing.synthScope((scope: Construct) => new AsyncOperation(scope, "deploy", { method: "POST", path: "/v1/sites/site_1/deploys", ...props }));
 }
 
 describe("JobWait props", () => {
@@ -42,14 +32,22 @@ describe("JobWait props", () => {
       `JobWait "wait": "runner" must be one of "terraform_data", "null_resource", "provider", got "local_exec"`,
     ],
     ["apiUrl with another scheme", { jobId: "job_1", apiUrl: "ftp://jobs.example.com" }, `JobWait "wait": "apiUrl" must use http or https, got "ftp"`],
-    ["apiUrl without a scheme", { jobId: "job_1", apiUrl: "127.0.0.1:8080" }, `JobWait "wait": "apiUrl" must be an absolute http(s) URL such as "http://127.0.0.1:8080", got "127.0.0.1:8080"`],
+    [
+      "apiUrl without a scheme",
+      { jobId: "job_1", apiUrl: "127.0.0.1:8080" },
+      `JobWait "wait": "apiUrl" must be an absolute http(s) URL such as "http://127.0.0.1:8080", got "127.0.0.1:8080"`,
+    ],
     ["apiUrl that is not a URL", { jobId: "job_1", apiUrl: "not a url" }, `JobWait "wait": "apiUrl" must be an absolute http(s) URL`],
     [
       "apiUrl with credentials",
       { jobId: "job_1", apiUrl: "https://user:mfk_secret@jobs.example.com" },
       `JobWait "wait": "apiUrl" must not carry credentials; set JOBGATE_TOKEN in the environment Terraform runs in instead`,
     ],
-    ["forgeVersion not a date", { jobId: "job_1", forgeVersion: "v2" }, `JobWait "wait": "forgeVersion" must be a date-form API version such as "2026-06-23", got "v2"`],
+    [
+      "forgeVersion not a date",
+      { jobId: "job_1", forgeVersion: "v2" },
+      `JobWait "wait": "forgeVersion" must be a date-form API version such as "2026-06-23", got "v2"`,
+    ],
     ["empty cli", { jobId: "job_1", cli: [] }, `JobWait "wait": "cli" must be a non-empty array of arguments`],
     ["cli as a string", { jobId: "job_1", cli: "jobgate" as never }, `JobWait "wait": "cli" must be a non-empty array of arguments`],
     ["empty cli argument", { jobId: "job_1", cli: ["node", ""] }, `JobWait "wait": "cli": argument 1 must be a non-empty string, got ""`],
@@ -108,11 +106,7 @@ describe("JobWait props", () => {
 describe("AsyncOperation props", () => {
   test.each<[string, Partial<AsyncOperationProps>, string]>([
     ["missing method", { method: undefined }, `AsyncOperation "deploy": "method" is required`],
-    [
-      "lowercase method",
-      { method: "post" as never },
-      `AsyncOperation "deploy": "method" must be one of "POST", "PUT", "PATCH", "DELETE", got "post"`,
-    ],
+    ["lowercase method", { method: "post" as never }, `AsyncOperation "deploy": "method" must be one of "POST", "PUT", "PATCH", "DELETE", got "post"`],
     ["GET", { method: "GET" as never }, `AsyncOperation "deploy": "method" must be one of "POST", "PUT", "PATCH", "DELETE", got "GET"`],
     [
       "relative path",
@@ -145,19 +139,23 @@ describe("AsyncOperation props", () => {
       { environment: { JOBGATE_CALL_BODY: "{}" } },
       `AsyncOperation "deploy": "environment" must not set JOBGATE_CALL_BODY; use the "body" prop instead`,
     ],
-    ["destroy not an object", { destroy: "DELETE" as never }, `AsyncOperation "deploy": "destroy" must be an object such as { method: "DELETE", path: "/v1/…" }`],
-    ["destroy without a path", { destroy: { method: "DELETE" } as never }, `AsyncOperation "deploy": "destroy.path" is required`],
     [
-      "destroy with a relative path",
-      { destroy: { method: "POST", path: "v1/x" } },
-      `AsyncOperation "deploy": "destroy.path" must start with "/"`,
+      "destroy not an object",
+      { destroy: "DELETE" as never },
+      `AsyncOperation "deploy": "destroy" must be an object such as { method: "DELETE", path: "/v1/…" }`,
     ],
+    ["destroy without a path", { destroy: { method: "DELETE" } as never }, `AsyncOperation "deploy": "destroy.path" is required`],
+    ["destroy with a relative path", { destroy: { method: "POST", path: "v1/x" } }, `AsyncOperation "deploy": "destroy.path" must start with "/"`],
     [
       "destroy with a body and DELETE",
       { destroy: { method: "DELETE", path: "/v1/x", body: "{}" } },
       `AsyncOperation "deploy": "destroy.body" cannot be sent with "destroy.method": "DELETE"; put the parameters in "destroy.path"`,
     ],
-    ["destroy with a bad timeout", { destroy: { method: "POST", path: "/v1/x", timeout: "forever" } }, `AsyncOperation "deploy": "destroy.timeout": "forever" is not a duration`],
+    [
+      "destroy with a bad timeout",
+      { destroy: { method: "POST", path: "/v1/x", timeout: "forever" } },
+      `AsyncOperation "deploy": "destroy.timeout": "forever" is not a duration`,
+    ],
     [
       "destroy with a bad onFailure",
       { destroy: { method: "POST", path: "/v1/x", onFailure: "skip" as never } },

@@ -28,7 +28,9 @@ describe("--max-holds-per-key", () => {
     const job = await api.publish();
     const controllers = Array.from({ length: 2 }, () => new AbortController());
     const holds = controllers.map((controller) =>
-      api.request(`/v1/jobs/${job.id}`, { token: TOKENS.reader, headers: { "if-none-match": '"w/job-1"', prefer: "wait=25" }, signal: controller.signal }).catch(() => undefined),
+      api
+        .request(`/v1/jobs/${job.id}`, { token: TOKENS.reader, headers: { "if-none-match": '"w/job-1"', prefer: "wait=25" }, signal: controller.signal })
+        .catch(() => undefined),
     );
     await until(() => api.server.metrics.heldLongPolls === 2, "two holds");
     // A stream counts against the same quota.
@@ -48,7 +50,9 @@ describe("--max-holds-per-key", () => {
     expect((await api.request(`/v1/jobs/${job.id}`, { token: TOKENS.reader, headers: { "if-none-match": '"w/job-1"' } })).status).toBe(304);
 
     const otherKey = new AbortController();
-    const other = api.request(`/v1/jobs/${job.id}`, { token: TOKENS.all, headers: { "if-none-match": '"w/job-1"', prefer: "wait=25" }, signal: otherKey.signal }).catch(() => undefined);
+    const other = api
+      .request(`/v1/jobs/${job.id}`, { token: TOKENS.all, headers: { "if-none-match": '"w/job-1"', prefer: "wait=25" }, signal: otherKey.signal })
+      .catch(() => undefined);
     await until(() => api.server.metrics.heldLongPolls === 3, "the other key's hold");
 
     controllers[0]!.abort();

@@ -74,7 +74,10 @@ describeProxies("through squid, a forward proxy", () => {
   test("call --wait goes through the proxy; the lowercase variable wins over the uppercase", async () => {
     const dead = `http://127.0.0.1:${await closedPort()}`;
     const before = squid.requestsFor(API_HOST);
-    const result = await runCli(["call", "POST", "/v1/sites/site_1/deploys", "--data", '{"duration_ms": 200}', "--wait"], env({ http_proxy: squid.url, HTTP_PROXY: dead }));
+    const result = await runCli(
+      ["call", "POST", "/v1/sites/site_1/deploys", "--data", '{"duration_ms": 200}', "--wait"],
+      env({ http_proxy: squid.url, HTTP_PROXY: dead }),
+    );
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/succeeded 100%/);
     await squid.untilLogged(API_HOST, before + 1);
@@ -109,7 +112,13 @@ describeProxies("through squid, a forward proxy", () => {
     const job = await api.publish();
     const dead = `http://127.0.0.1:${await closedPort()}`;
     for (const url of [api.url, `http://localhost:${port}`]) {
-      const result = await runCli(["jobs", "get", job.id], { JOBGATE_API_URL: url, JOBGATE_TOKEN: TOKENS.all, HTTP_PROXY: dead, HTTPS_PROXY: dead, NO_PROXY: "" });
+      const result = await runCli(["jobs", "get", job.id], {
+        JOBGATE_API_URL: url,
+        JOBGATE_TOKEN: TOKENS.all,
+        HTTP_PROXY: dead,
+        HTTPS_PROXY: dead,
+        NO_PROXY: "",
+      });
       expect({ url, code: result.code, stderr: result.stderr }).toEqual({ url, code: 0, stderr: "" });
     }
     expect(squid.requestsFor("127.0.0.1")).toBe(0);
@@ -118,7 +127,10 @@ describeProxies("through squid, a forward proxy", () => {
   test("proxy credentials are never printed: an unreachable proxy, a refused password, a good one", async () => {
     const job = await api.publish();
     const deadPort = await closedPort();
-    const unreachable = await runCli(["jobs", "wait", job.id, "--connect-timeout", "1s"], env({ HTTP_PROXY: `http://jobgate:${PASSWORD}@127.0.0.1:${deadPort}` }));
+    const unreachable = await runCli(
+      ["jobs", "wait", job.id, "--connect-timeout", "1s"],
+      env({ HTTP_PROXY: `http://jobgate:${PASSWORD}@127.0.0.1:${deadPort}` }),
+    );
     expect(unreachable.code).toBe(6);
     expect(unreachable.stderr).toContain(`(through proxy http://***@127.0.0.1:${deadPort})`);
     expect(unreachable.stderr).toContain("ECONNREFUSED");

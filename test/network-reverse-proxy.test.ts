@@ -57,29 +57,28 @@ describeNginx("through nginx, a reverse proxy", () => {
     ca?.remove();
   });
 
-  test(
-    "a 10 s proxy_read_timeout: the cut hold is asked again at once, shorter; a change after 25 s of quiet shows within 1 s, no backoff",
-    async () => {
-      const job = await api.publish();
-      const cli = startCli(["jobs", "wait", job.id], env(timeoutUrl));
-      await cli.waitForStderr(/queued 0%/);
-      await cli.waitForStderr(/a held request was cut after 10/);
-      await new Promise((resolve) => setTimeout(resolve, 25_000 - 10_000));
-      const changedAt = performance.now();
-      await api.patch(job.id, { status: "succeeded" });
-      const result = await cli.done;
-      expect(result.code).toBe(0);
-      expect(result.exitedAt - changedAt).toBeLessThan(1_000);
-      expect(result.stderr.match(/a held request was cut/g)).toHaveLength(1);
-      expect(result.stderr).toContain("asking for 9s holds from now on");
-      expect(result.stderr).not.toMatch(/retrying in/);
-      // One 504 (the first 25 s hold), then 9 s holds that nginx lets through.
-      const statuses = nginx.accessLog().filter((line) => line.includes(job.id)).map((line) => line.split(" ")[8]);
-      expect(statuses.filter((s) => s === "504")).toHaveLength(1);
-      expect(statuses.length).toBeLessThanOrEqual(6); // first GET, the cut hold, ≤ 3 holds of 9 s, the change
-    },
-    45_000,
-  );
+  test("a 10 s proxy_read_timeout: the cut hold is asked again at once, shorter; a change after 25 s of quiet shows within 1 s, no backoff", async () => {
+    const job = await api.publish();
+    const cli = startCli(["jobs", "wait", job.id], env(timeoutUrl));
+    await cli.waitForStderr(/queued 0%/);
+    await cli.waitForStderr(/a held request was cut after 10/);
+    await new Promise((resolve) => setTimeout(resolve, 25_000 - 10_000));
+    const changedAt = performance.now();
+    await api.patch(job.id, { status: "succeeded" });
+    const result = await cli.done;
+    expect(result.code).toBe(0);
+    expect(result.exitedAt - changedAt).toBeLessThan(1_000);
+    expect(result.stderr.match(/a held request was cut/g)).toHaveLength(1);
+    expect(result.stderr).toContain("asking for 9s holds from now on");
+    expect(result.stderr).not.toMatch(/retrying in/);
+    // One 504 (the first 25 s hold), then 9 s holds that nginx lets through.
+    const statuses = nginx
+      .accessLog()
+      .filter((line) => line.includes(job.id))
+      .map((line) => line.split(" ")[8]);
+    expect(statuses.filter((s) => s === "504")).toHaveLength(1);
+    expect(statuses.length).toBeLessThanOrEqual(6); // first GET, the cut hold, ≤ 3 holds of 9 s, the change
+  }, 45_000);
 
   test("nginx passing the stream in batches after an early one: watch shows each spaced change within 2 s", async () => {
     const job = await api.publish();
@@ -108,7 +107,12 @@ describeNginx("through nginx, a reverse proxy", () => {
     const lines: string[] = [];
     const sink = new Writable({
       write(chunk: Buffer, _encoding, done) {
-        lines.push(...chunk.toString().split("\n").filter((l) => l !== ""));
+        lines.push(
+          ...chunk
+            .toString()
+            .split("\n")
+            .filter((l) => l !== ""),
+        );
         done();
       },
     });
@@ -167,7 +171,10 @@ describeNginx("through nginx, a reverse proxy", () => {
     expect(direct.stderr).toContain("ECONNREFUSED");
     expect(direct.ms).toBeLessThan(10_000);
     const proxyPort = await closedPort();
-    const viaProxy = await runCli(["jobs", "wait", "job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK", "--connect-timeout", "1s"], env("http://jobs.example.test", { HTTP_PROXY: `http://127.0.0.1:${proxyPort}` }));
+    const viaProxy = await runCli(
+      ["jobs", "wait", "job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK", "--connect-timeout", "1s"],
+      env("http://jobs.example.test", { HTTP_PROXY: `http://127.0.0.1:${proxyPort}` }),
+    );
     expect(viaProxy.code).toBe(6);
     expect(viaProxy.stderr).toContain(`http://jobs.example.test (through proxy http://127.0.0.1:${proxyPort}) never answered within the 1s connect timeout`);
   });

@@ -153,7 +153,12 @@ describe("standalone mode", () => {
         }
         await api.patch(job.id, { status: "succeeded", result: { release_id: "rel_1" } });
         const done = await call(api, JOB, path, { method, token: TOKENS.reader, headers: { "if-none-match": '"w/job-1"', prefer: "wait=5" } });
-        expect([done.status, done.headers.get("etag"), done.headers.get("retry-after"), done.headers.get("preference-applied")]).toEqual([200, '"w/job-2"', null, null]);
+        expect([done.status, done.headers.get("etag"), done.headers.get("retry-after"), done.headers.get("preference-applied")]).toEqual([
+          200,
+          '"w/job-2"',
+          null,
+          null,
+        ]);
         const finished = await call(api, JOB, path, { method, token: TOKENS.reader, headers: { "if-none-match": '"w/job-2"', prefer: "wait=5" } });
         expect([finished.status, finished.headers.get("preference-applied")]).toEqual([304, null]); // a finished job is not held
       });
@@ -263,12 +268,21 @@ describe("standalone mode", () => {
       expect([conflict.status, errorOf(conflict).message]).toEqual([409, `job id ${id} is already used by a different job`]);
       const unknown = await call(api, PUBLISH, PUBLISH, { method: "POST", token: TOKENS.publisher, body: { ...body, colour: "red" } });
       expect([unknown.status, errorOf(unknown).message]).toEqual([400, "unknown field colour; expected type, team_id, resource, id"]);
-      const notJson = await call(api, PUBLISH, PUBLISH, { method: "POST", token: TOKENS.publisher, body: "{", headers: { "content-type": "application/json" } });
+      const notJson = await call(api, PUBLISH, PUBLISH, {
+        method: "POST",
+        token: TOKENS.publisher,
+        body: "{",
+        headers: { "content-type": "application/json" },
+      });
       expect([notJson.status, errorOf(notJson).message]).toEqual([400, "the body is not valid JSON"]);
       expect((await call(api, PUBLISH, PUBLISH, { method: "POST", token: null, body })).status).toBe(401);
       const reader = await call(api, PUBLISH, PUBLISH, { method: "POST", token: TOKENS.reader, body });
       expect([reader.status, errorOf(reader).message]).toEqual([403, "this key lacks the jobs:publish scope"]);
-      const outsidePin = await call(api, PUBLISH, PUBLISH, { method: "POST", token: TOKENS.site1Publisher, body: { ...body, resource: { type: "deployment", site_id: "site_9" } } });
+      const outsidePin = await call(api, PUBLISH, PUBLISH, {
+        method: "POST",
+        token: TOKENS.site1Publisher,
+        body: { ...body, resource: { type: "deployment", site_id: "site_9" } },
+      });
       expect([outsidePin.status, errorOf(outsidePin).message]).toEqual([403, "this key is pinned to another team or site than the job's"]);
       const huge = await call(api, PUBLISH, PUBLISH, { method: "POST", token: TOKENS.publisher, body: { ...body, padding: "x".repeat(1024 * 1024) } });
       expect([huge.status, errorOf(huge).message]).toEqual([413, "the body is larger than 1 MiB"]);
@@ -355,7 +369,11 @@ describe("standalone mode", () => {
     });
 
     test("every path answers a method it does not list with 405 and the Allow the document gives; an unknown route is a JSON 404", async () => {
-      const samples: Record<string, string> = { [JOB]: `/v1/jobs/${MISSING_JOB}`, [STREAM]: `/v1/jobs/${MISSING_JOB}/stream`, [PATCH]: `/internal/v1/jobs/${MISSING_JOB}` };
+      const samples: Record<string, string> = {
+        [JOB]: `/v1/jobs/${MISSING_JOB}`,
+        [STREAM]: `/v1/jobs/${MISSING_JOB}/stream`,
+        [PATCH]: `/internal/v1/jobs/${MISSING_JOB}`,
+      };
       for (const [route, methods] of doc.routesOf("standalone")) {
         const path = samples[route] ?? route.replace("{site_id}", "site_1").replace("{env_id}", "env_1");
         const method = methods.includes("PUT") ? "DELETE" : "PUT";
@@ -381,7 +399,12 @@ describe("standalone mode", () => {
       await closed;
       await shutdown;
       const [head, body] = raw.split("\r\n\r\n") as [string, string];
-      const headers = Object.fromEntries(head.split("\r\n").slice(1).map((line) => [line.slice(0, line.indexOf(":")).toLowerCase(), line.slice(line.indexOf(":") + 1).trim()]));
+      const headers = Object.fromEntries(
+        head
+          .split("\r\n")
+          .slice(1)
+          .map((line) => [line.slice(0, line.indexOf(":")).toLowerCase(), line.slice(line.indexOf(":") + 1).trim()]),
+      );
       const status = Number(head.split(" ")[1]);
       doc.assertConforms({ method: "GET", route: "/healthz", status, headers, body: JSON.parse(body) });
       expect([status, JSON.parse(body).error]).toEqual([503, { code: "unavailable", message: "shutting down" }]);
@@ -391,8 +414,15 @@ describe("standalone mode", () => {
       const full = await startTestServer({ operationDurationMs: 60_000 }, { store: new MemoryJobStore({ maxJobs: 1 }) });
       try {
         await full.publish();
-        const publish = await call(full, PUBLISH, PUBLISH, { method: "POST", body: { type: "deployment.deploy", team_id: "team_1", resource: { type: "deployment", site_id: "site_1" } } });
-        expect([publish.status, errorOf(publish).message, publish.headers.get("retry-after")]).toEqual([503, "the job store is full of jobs in flight; try again later", "5"]);
+        const publish = await call(full, PUBLISH, PUBLISH, {
+          method: "POST",
+          body: { type: "deployment.deploy", team_id: "team_1", resource: { type: "deployment", site_id: "site_1" } },
+        });
+        expect([publish.status, errorOf(publish).message, publish.headers.get("retry-after")]).toEqual([
+          503,
+          "the job store is full of jobs in flight; try again later",
+          "5",
+        ]);
         for (const route of OPERATIONS) {
           const path = route.replace("{site_id}", "site_1").replace("{env_id}", "env_1");
           expect((await call(full, route, path, { method: "POST" })).status).toBe(503);
@@ -565,7 +595,11 @@ describe("the document and the server", () => {
     expect(Object.fromEntries([...errorStatuses()].sort())).toEqual(Object.fromEntries(Object.entries(ERROR_STATUS).sort()));
 
     // Scopes: exactly the contract's, each required by some operation.
-    const required = new Set(doc.operations().flatMap(([, , operation]) => (operation.security ?? doc.resolved.security).flatMap((scheme: Record<string, string[]>) => scheme.bearer ?? [])));
+    const required = new Set(
+      doc
+        .operations()
+        .flatMap(([, , operation]) => (operation.security ?? doc.resolved.security).flatMap((scheme: Record<string, string[]>) => scheme.bearer ?? [])),
+    );
     expect([...required].sort()).toEqual([...SCOPES].sort());
 
     // The ETag: what the server sends matches the document, and what the document allows parses.

@@ -166,13 +166,21 @@ describe("the response validator (test/helpers/openapi.ts) refuses what the docu
     expect(problems({ headers: { ...jobHeaders, etag: undefined } })).toEqual([expect.stringContaining("the required header ETag is missing")]);
     expect(problems({ headers: { ...jobHeaders, etag: '"job-3"' } })).toEqual([expect.stringContaining('header ETag: ""job-3"" must match pattern')]);
     expect(problems({ headers: { ...jobHeaders, "retry-after": "soon" } })).toEqual([expect.stringContaining("header Retry-After")]);
-    expect(problems({ headers: { ...jobHeaders, location: "/v1/jobs/x" } })).toEqual([expect.stringContaining("header location is not documented for this answer")]);
-    expect(problems({ headers: { ...jobHeaders, "content-type": "text/html" } })).toEqual([expect.stringContaining("Content-Type text/html is not documented")]);
-    expect(problems({ body: { data: { ...job, colour: "red" }, request_id: requestId } })).toEqual([expect.stringContaining("body /data must NOT have additional properties: colour")]);
+    expect(problems({ headers: { ...jobHeaders, location: "/v1/jobs/x" } })).toEqual([
+      expect.stringContaining("header location is not documented for this answer"),
+    ]);
+    expect(problems({ headers: { ...jobHeaders, "content-type": "text/html" } })).toEqual([
+      expect.stringContaining("Content-Type text/html is not documented"),
+    ]);
+    expect(problems({ body: { data: { ...job, colour: "red" }, request_id: requestId } })).toEqual([
+      expect.stringContaining("body /data must NOT have additional properties: colour"),
+    ]);
     expect(problems({ body: { data: job, request_id: "req_01JAB2Q9V1K8E5X3M7N4P6R0TT" } })).toEqual([expect.stringContaining("differs from X-Request-Id")]);
     expect(problems({ status: 304, body: "{}" })).toEqual([expect.stringContaining("a 304 has no body")]);
     const notFound = { status: 404, headers: { ...base, vary: "Prefer" } };
-    expect(problems({ ...notFound, body: { error: { code: "conflict", message: "x" }, request_id: requestId } })).toEqual([expect.stringContaining("body /error/code must be equal to constant")]);
+    expect(problems({ ...notFound, body: { error: { code: "conflict", message: "x" }, request_id: requestId } })).toEqual([
+      expect.stringContaining("body /error/code must be equal to constant"),
+    ]);
     expect(problems({ ...notFound, headers: jobHeaders, body: { error: { code: "not_found", message: "x" }, request_id: requestId } })).toEqual(
       ["etag", "cache-control", "retry-after"].map((name) => expect.stringContaining(`header ${name} is not documented for this answer`)),
     );
@@ -185,11 +193,17 @@ describe("the response validator (test/helpers/openapi.ts) refuses what the docu
     expect(stream(`event: job\nid: 0\ndata: ${JSON.stringify(job)}\n\n`)).toEqual([expect.stringContaining("event job id")]);
     expect(stream(`event: job\nid: 3\ndata: ${JSON.stringify({ ...job, status: "done" })}\n\n`)).toEqual([expect.stringContaining("event job data")]);
     expect(stream(`event: progress\nid: 3\ndata: {}\n\n`)).toEqual([expect.stringContaining('event "progress" is not documented')]);
-    const notAllowed = { status: 405, headers: { ...base, allow: "GET" }, body: { error: { code: "method_not_allowed", message: "x" }, request_id: requestId } };
+    const notAllowed = {
+      status: 405,
+      headers: { ...base, allow: "GET" },
+      body: { error: { code: "method_not_allowed", message: "x" }, request_id: requestId },
+    };
     expect(problems({ ...notAllowed, method: "DELETE" })).toEqual([expect.stringContaining('Allow is "GET" but the document lists GET, HEAD')]);
     const notFound = { status: 404, headers: base, body: { error: { code: "not_found", message: "x" }, request_id: requestId } };
     expect(problems({ ...notFound, route: "/v2/nothing" })).toEqual([]);
     expect(problems({ ...notFound, route: "/internal/v1/jobs", method: "POST", mode: "proxy" })).toEqual([]);
-    expect(problems({ route: "/internal/v1/jobs", method: "POST", mode: "proxy", status: 201 })).toContainEqual(expect.stringContaining("expected the unknown-route 404, got 201"));
+    expect(problems({ route: "/internal/v1/jobs", method: "POST", mode: "proxy", status: 201 })).toContainEqual(
+      expect.stringContaining("expected the unknown-route 404, got 201"),
+    );
   });
 });

@@ -32,14 +32,15 @@ const double = fc.double({ noNaN: true }).map((n) => (Object.is(n, -0) ? 0 : n))
 const bigNumber = fc.oneof(
   fc.bigInt({ min: 2n ** 60n, max: 2n ** 90n }).map((n) => new CtyNumber(n.toString())),
   fc.bigInt({ min: -(2n ** 90n), max: -(2n ** 60n) }).map((n) => new CtyNumber(n.toString())),
-  fc.tuple(fc.bigInt({ min: 0n, max: 10n ** 30n }), fc.integer({ min: 17, max: 30 })).map(
-    ([n, scale]) => new CtyNumber(`0.${n.toString().padStart(scale, "0")}1`),
-  ),
+  fc
+    .tuple(fc.bigInt({ min: 0n, max: 10n ** 30n }), fc.integer({ min: 17, max: 30 }))
+    .map(([n, scale]) => new CtyNumber(`0.${n.toString().padStart(scale, "0")}1`)),
 );
 
 function refinementsFor(type: CtyType): fc.Arbitrary<Refinements> {
   const notNull = fc.option(fc.constant(true), { nil: undefined });
-  if (type === "string") return fc.record({ notNull, stringPrefix: fc.option(fc.string({ minLength: 1, maxLength: 6 }), { nil: undefined }) }, { requiredKeys: [] });
+  if (type === "string")
+    return fc.record({ notNull, stringPrefix: fc.option(fc.string({ minLength: 1, maxLength: 6 }), { nil: undefined }) }, { requiredKeys: [] });
   if (type === "number") {
     const bound = fc.option(fc.record({ value: fc.integer({ min: -1000, max: 1000 }), inclusive: fc.boolean() }), { nil: undefined });
     return fc.record({ notNull, numberMin: bound, numberMax: bound }, { requiredKeys: [] });
@@ -57,7 +58,10 @@ function strip(r: Refinements): Refinements {
 }
 
 function valueOf(type: CtyType, depth = 0): fc.Arbitrary<CtyValue> {
-  const special = fc.oneof(fc.constant(null), refinementsFor(type).map((r) => unknown(strip(r))));
+  const special = fc.oneof(
+    fc.constant(null),
+    refinementsFor(type).map((r) => unknown(strip(r))),
+  );
   return fc.oneof({ weight: 1, arbitrary: special }, { weight: 4, arbitrary: knownOf(type, depth) });
 }
 
@@ -101,7 +105,10 @@ describe("cty msgpack codec", () => {
   });
 
   test("type JSON round-trips", () => {
-    fc.assert(fc.property(typeArb, (type) => expect(typeToJson(typeFromJson(typeToJson(type)))).toEqual(typeToJson(type))), { numRuns: 300 });
+    fc.assert(
+      fc.property(typeArb, (type) => expect(typeToJson(typeFromJson(typeToJson(type)))).toEqual(typeToJson(type))),
+      { numRuns: 300 },
+    );
   });
 
   test("an unknown is extension 0 with one zero byte (d4 00 00), as go-cty writes it", () => {
@@ -125,8 +132,15 @@ describe("cty msgpack codec", () => {
     expect(hex(bytes)).toBe("c7090c" + "82" + "01c2" + "02a46a6f625f");
     const back = decodeValue(bytes, "string");
     expect(isUnknown(back) && back.refinements).toEqual({ notNull: true, stringPrefix: "job_" });
-    const range = decodeValue(encodeValue(unknown({ notNull: true, numberMin: { value: 0, inclusive: true }, numberMax: { value: 1, inclusive: true } }), "number"), "number");
-    expect(isUnknown(range) && range.refinements).toEqual({ notNull: true, numberMin: { value: 0, inclusive: true }, numberMax: { value: 1, inclusive: true } });
+    const range = decodeValue(
+      encodeValue(unknown({ notNull: true, numberMin: { value: 0, inclusive: true }, numberMax: { value: 1, inclusive: true } }), "number"),
+      "number",
+    );
+    expect(isUnknown(range) && range.refinements).toEqual({
+      notNull: true,
+      numberMin: { value: 0, inclusive: true },
+      numberMax: { value: 1, inclusive: true },
+    });
   });
 
   test("refinement maps ignore keys they do not know and bytes after the map", () => {

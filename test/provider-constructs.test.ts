@@ -89,8 +89,8 @@ describe('runner: "provider"', () => {
       'JobWait "w": "cli" only applies to the local-exec runners ("terraform_data", "null_resource"), not to runner "provider"; remove it',
     );
     expect(() => new JobWait(stack, "q", { jobId: "job_1", runner: "provider", quiet: true })).toThrow('"quiet" only applies to the local-exec runners');
-    expect(
-      () => new AsyncOperation(stack, "op", { method: "POST", path: "/v1/x", runner: "provider", destroy: { method: "DELETE", path: "/v1/x" } }),
-    ).toThrow('AsyncOperation "op": "destroy" only applies to the local-exec runners');
+    expect(() => new AsyncOperation(stack, "op", { method: "POST", path: "/v1/x", runner: "provider", destroy: { method: "DELETE", path: "/v1/x" } })).toThrow(
+      'AsyncOperation "op": "destroy" only applies to the local-exec runners',
+    );
   });
 });

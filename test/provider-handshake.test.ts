@@ -64,7 +64,11 @@ describe("terraform-provider-jobgate handshake", () => {
     const [a, b] = [start(providerEnv(host)), start(providerEnv(host))];
     const [ha, hb] = await Promise.all([a.handshake, b.handshake]);
     expect(ha.certDer.equals(hb.certDer)).toBe(false);
-    expect(new X509Certificate(ha.certDer).publicKey.export({ type: "spki", format: "der" }).equals(new X509Certificate(hb.certDer).publicKey.export({ type: "spki", format: "der" }))).toBe(false);
+    expect(
+      new X509Certificate(ha.certDer).publicKey
+        .export({ type: "spki", format: "der" })
+        .equals(new X509Certificate(hb.certDer).publicKey.export({ type: "spki", format: "der" })),
+    ).toBe(false);
     a.child.kill("SIGTERM");
     b.child.kill("SIGTERM");
     expect((await a.exited).code).toBe(0);
@@ -145,7 +149,11 @@ describe("terraform-provider-jobgate handshake", () => {
     await p.handshake;
     p.child.kill("SIGTERM");
     await p.exited;
-    const lines = p.stderr().trim().split("\n").map((line) => JSON.parse(line) as Record<string, string>);
+    const lines = p
+      .stderr()
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, string>);
     expect(lines.some((l) => l["@level"] === "info" && /serving/.test(l["@message"]!))).toBe(true);
     expect(lines.every((l) => typeof l["@timestamp"] === "string" && typeof l["@module"] === "string")).toBe(true);
   });

@@ -108,7 +108,8 @@ describe("launchers", () => {
     expect((await ws.terraform("init", "-input=false")).code).toBe(0);
     const running = ws.start("apply", "-auto-approve", "-input=false");
     // This apply's processes: those with its job id in their environment.
-    const mine = () => processesMentioning("jobs wait --timeout 2m").filter((p) => p.pid !== running.child.pid && environOf(p.pid).includes(`JOBGATE_JOB_ID=${job.id}`));
+    const mine = () =>
+      processesMentioning("jobs wait --timeout 2m").filter((p) => p.pid !== running.child.pid && environOf(p.pid).includes(`JOBGATE_JOB_ID=${job.id}`));
     try {
       // The whole chain is up: npm exec → sh -c jobgate → node … jobs wait.
       await until(() => mine().some((p) => p.cmdline.includes(CLI)), "the waiter under npm exec to start", 60_000);

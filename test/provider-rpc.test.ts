@@ -36,7 +36,24 @@ const dv = (value: CtyValue, type: CtyType) => ({ msgpack: Buffer.from(encodeVal
 const val = (message: { msgpack: Buffer } | undefined, type: CtyType): CtyValue => decodeValue(message!.msgpack, type);
 
 function opConfig(extra: Record<string, CtyValue> = {}): CtyObject {
-  return record(Object.entries({ id: null, method: null, path: "/v1/sites/site_1/deploys", body: '{"duration_ms":100}', idempotency_key: null, triggers: null, job_id: null, status: null, progress: null, result: null, error_code: null, error_message: null, timeouts: null, ...extra }));
+  return record(
+    Object.entries({
+      id: null,
+      method: null,
+      path: "/v1/sites/site_1/deploys",
+      body: '{"duration_ms":100}',
+      idempotency_key: null,
+      triggers: null,
+      job_id: null,
+      status: null,
+      progress: null,
+      result: null,
+      error_code: null,
+      error_message: null,
+      timeouts: null,
+      ...extra,
+    }),
+  );
 }
 
 function waitConfig(jobId: CtyValue, timeouts: CtyValue = null): CtyObject {
@@ -46,19 +63,44 @@ function waitConfig(jobId: CtyValue, timeouts: CtyValue = null): CtyObject {
 async function configured(apiUrl = server.url, token: string | null = TOKENS.all) {
   const provider = createProvider({ logger: new Logger("trace", (line) => logLines.push(line)), env: {} });
   const h = provider.handlers;
-  const config = record([["api_url", apiUrl], ["token", token], ["forge_version", null], ["ca_file", null]]);
+  const config = record([
+    ["api_url", apiUrl],
+    ["token", token],
+    ["forge_version", null],
+    ["ca_file", null],
+  ]);
   const res: any = await h.ConfigureProvider!({ terraform_version: "1.11.4", config: dv(config, providerType) });
   return { h, provider, diagnostics: res.diagnostics as { summary: string; detail: string }[] };
 }
 
 async function plan(h: any, type: { typeName: string; type: CtyType }, prior: CtyValue, config: CtyObject, priorPrivate = Buffer.alloc(0)) {
-  const res = await h.PlanResourceChange({ type_name: type.typeName, prior_state: dv(prior, type.type), proposed_new_state: dv(config, type.type), config: dv(config, type.type), prior_private: priorPrivate });
-  return { planned: val(res.planned_state, type.type) as CtyObject, replace: res.requires_replace.map((p: any) => p.steps.map((s: any) => s.attribute_name)), res };
+  const res = await h.PlanResourceChange({
+    type_name: type.typeName,
+    prior_state: dv(prior, type.type),
+    proposed_new_state: dv(config, type.type),
+    config: dv(config, type.type),
+    prior_private: priorPrivate,
+  });
+  return {
+    planned: val(res.planned_state, type.type) as CtyObject,
+    replace: res.requires_replace.map((p: any) => p.steps.map((s: any) => s.attribute_name)),
+    res,
+  };
 }
 
 async function apply(h: any, type: { typeName: string; type: CtyType }, prior: CtyValue, planned: CtyValue, config: CtyObject) {
-  const res = await h.ApplyResourceChange({ type_name: type.typeName, prior_state: dv(prior, type.type), planned_state: dv(planned, type.type), config: dv(config, type.type), planned_private: Buffer.alloc(0) });
-  return { state: val(res.new_state, type.type) as CtyObject | null, priv: JSON.parse(res.private.length > 0 ? res.private.toString() : "{}"), diagnostics: res.diagnostics as { severity: number; summary: string; detail: string }[] };
+  const res = await h.ApplyResourceChange({
+    type_name: type.typeName,
+    prior_state: dv(prior, type.type),
+    planned_state: dv(planned, type.type),
+    config: dv(config, type.type),
+    planned_private: Buffer.alloc(0),
+  });
+  return {
+    state: val(res.new_state, type.type) as CtyObject | null,
+    priv: JSON.parse(res.private.length > 0 ? res.private.toString() : "{}"),
+    diagnostics: res.diagnostics as { severity: number; summary: string; detail: string }[],
+  };
 }
 
 /** Terraform's rule: known planned values come back equal; unknown ones satisfy their refinements. */
@@ -93,7 +135,11 @@ describe("PlanResourceChange", () => {
     const jobId = planned.job_id;
     expect(isUnknown(jobId) && jobId.refinements).toEqual({ notNull: true, stringPrefix: "job_" });
     const progress = planned.progress;
-    expect(isUnknown(progress) && progress.refinements).toEqual({ notNull: true, numberMin: { value: 0, inclusive: true }, numberMax: { value: 1, inclusive: true } });
+    expect(isUnknown(progress) && progress.refinements).toEqual({
+      notNull: true,
+      numberMin: { value: 0, inclusive: true },
+      numberMax: { value: 1, inclusive: true },
+    });
     expect(isUnknown(planned.status) && planned.status.refinements).toEqual({ notNull: true });
     expect(isUnknown(planned.error_code) && planned.error_code.refinements).toEqual({});
   });
@@ -137,7 +183,13 @@ describe("PlanResourceChange", () => {
     const created = await plan(h, OP, null, opConfig());
     const { state } = await apply(h, OP, null, created.planned, opConfig());
     const before = (await server.request("/v1/jobs?limit=100")).json.data.length;
-    const res: any = await h.PlanResourceChange!({ type_name: OP.typeName, prior_state: dv(state, OP.type), proposed_new_state: dv(null, OP.type), config: dv(null, OP.type), prior_private: Buffer.alloc(0) });
+    const res: any = await h.PlanResourceChange!({
+      type_name: OP.typeName,
+      prior_state: dv(state, OP.type),
+      proposed_new_state: dv(null, OP.type),
+      config: dv(null, OP.type),
+      prior_private: Buffer.alloc(0),
+    });
     expect(val(res.planned_state, OP.type)).toBeNull();
     const destroyed = await apply(h, OP, state, null, opConfig());
     expect(destroyed.state).toBeNull();
@@ -168,7 +220,9 @@ describe("ApplyResourceChange", () => {
     const job = await startJob({ duration_ms: 50, fail: true });
     const { planned } = await plan(h, WAIT, null, waitConfig(job.id));
     const { state, diagnostics } = await apply(h, WAIT, null, planned, waitConfig(job.id));
-    expect(diagnostics.map((d) => [d.severity, d.summary])).toEqual([[1, `Job ${job.id} failed: deploy_failed: simulated failure of ${job.id}, as the request asked ("fail": true)`]]);
+    expect(diagnostics.map((d) => [d.severity, d.summary])).toEqual([
+      [1, `Job ${job.id} failed: deploy_failed: simulated failure of ${job.id}, as the request asked ("fail": true)`],
+    ]);
     expect(diagnostics[0]!.detail).toContain("Point job_id at a job that succeeds");
     expectConsistent(planned, state!);
     expect(state).toMatchObject({ status: "failed", error_code: "deploy_failed" });
@@ -215,7 +269,9 @@ describe("ApplyResourceChange", () => {
 describe("ReadResource, ImportResourceState, ReadDataSource", () => {
   test("a terminal job is not read again (no request: the API may be gone); a running one the API forgot keeps its state", async () => {
     const { h } = await configured(`http://127.0.0.1:${await closedPort()}`);
-    const state = record(Object.entries({ id: "job_1", job_id: "job_1", status: "succeeded", progress: 1, result: "{}", error_code: null, error_message: null, timeouts: null }));
+    const state = record(
+      Object.entries({ id: "job_1", job_id: "job_1", status: "succeeded", progress: 1, result: "{}", error_code: null, error_message: null, timeouts: null }),
+    );
     const read: any = await h.ReadResource!({ type_name: WAIT.typeName, current_state: dv(state, WAIT.type), private: Buffer.from('{"job_id":"job_1"}') });
     expect(read.diagnostics).toEqual([]);
     expect(val(read.new_state, WAIT.type)).toEqual(state);
@@ -234,7 +290,10 @@ describe("ReadResource, ImportResourceState, ReadDataSource", () => {
     const state = val(imported.imported_resources[0].state, WAIT.type);
     const read: any = await h.ReadResource!({ type_name: WAIT.typeName, current_state: dv(state, WAIT.type), private: imported.imported_resources[0].private });
     expect(val(read.new_state, WAIT.type)).toMatchObject({ job_id: job.id, status: "succeeded", progress: 1 });
-    const missing = val((await h.ImportResourceState!({ type_name: WAIT.typeName, id: "job_01NOPE000000000000000000NO" }) as any).imported_resources[0].state, WAIT.type);
+    const missing = val(
+      ((await h.ImportResourceState!({ type_name: WAIT.typeName, id: "job_01NOPE000000000000000000NO" })) as any).imported_resources[0].state,
+      WAIT.type,
+    );
     const readMissing: any = await h.ReadResource!({ type_name: WAIT.typeName, current_state: dv(missing, WAIT.type), private: Buffer.alloc(0) });
     expect(val(readMissing.new_state, WAIT.type)).toBeNull();
     expect(readMissing.diagnostics[0].summary).toBe("Cannot import jobgate_job_wait: job job_01NOPE000000000000000000NO not found");
@@ -268,7 +327,17 @@ describe("validation, configuration, upgrade", () => {
     ]);
     const wait: any = await h.ValidateResourceConfig!({ type_name: WAIT.typeName, config: dv(waitConfig("job 1"), WAIT.type) });
     expect(wait.diagnostics[0].detail).toContain('"job 1" is not a job id');
-    const provider: any = await h.ValidateProviderConfig!({ config: dv(record([["api_url", "http://x/v1"], ["token", null], ["forge_version", "v2"], ["ca_file", null]]), providerType) });
+    const provider: any = await h.ValidateProviderConfig!({
+      config: dv(
+        record([
+          ["api_url", "http://x/v1"],
+          ["token", null],
+          ["forge_version", "v2"],
+          ["ca_file", null],
+        ]),
+        providerType,
+      ),
+    });
     expect(provider.diagnostics.map((d: any) => d.detail)).toEqual([
       "api_url must not end in /v1: the provider adds the version path itself (use http://x).",
       'forge_version must be a date such as 2026-06-23, got "v2".',
@@ -292,7 +361,15 @@ describe("validation, configuration, upgrade", () => {
     const configure = (caFile: string) =>
       provider.handlers.ConfigureProvider!({
         terraform_version: "1.11.4",
-        config: dv(record([["api_url", server.url], ["token", TOKENS.all], ["forge_version", null], ["ca_file", caFile]]), providerType),
+        config: dv(
+          record([
+            ["api_url", server.url],
+            ["token", TOKENS.all],
+            ["forge_version", null],
+            ["ca_file", caFile],
+          ]),
+          providerType,
+        ),
       }) as Promise<{ diagnostics: { severity: number; summary: string; detail: string }[] }>;
     const dir = mkdtempSync(join(tmpdir(), "jobgate-ca-"));
     const pem = join(dir, "ca.pem");
@@ -307,7 +384,16 @@ describe("validation, configuration, upgrade", () => {
 
   test("UpgradeResourceState reads the stored JSON into the current schema", async () => {
     const { h } = await configured();
-    const json = { id: "job_1", job_id: "job_1", status: "succeeded", progress: 1, result: "{}", error_code: null, error_message: null, timeouts: { create: "5m" } };
+    const json = {
+      id: "job_1",
+      job_id: "job_1",
+      status: "succeeded",
+      progress: 1,
+      result: "{}",
+      error_code: null,
+      error_message: null,
+      timeouts: { create: "5m" },
+    };
     const res: any = await h.UpgradeResourceState!({ type_name: WAIT.typeName, version: 0, raw_state: { json: Buffer.from(JSON.stringify(json)) } });
     expect(val(res.upgraded_state, WAIT.type)).toEqual(record(Object.entries({ ...json, timeouts: record([["create", "5m"]]) })));
     const newer: any = await h.UpgradeResourceState!({ type_name: WAIT.typeName, version: 3, raw_state: { json: Buffer.from("{}") } });

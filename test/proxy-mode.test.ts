@@ -187,16 +187,13 @@ test("an upstream that cuts quiet streams (an idle timeout) does not make held p
 const CUT_AFTER_MS = 1_200;
 async function bufferingRelay(target: URL, mode: "buffer" | "cut" = "buffer"): Promise<{ url: string; close(): void }> {
   const server: Server = createServer((req, res) => {
-    const upstreamReq = httpRequest(
-      { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
-      (upstreamRes) => {
-        res.writeHead(upstreamRes.statusCode!, upstreamRes.headers);
-        const sse = String(upstreamRes.headers["content-type"]).startsWith("text/event-stream");
-        if (sse && mode === "buffer") return; // buffered "forever"
-        if (sse) setTimeout(() => res.destroy(), CUT_AFTER_MS);
-        upstreamRes.pipe(res);
-      },
-    );
+    const upstreamReq = httpRequest({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (upstreamRes) => {
+      res.writeHead(upstreamRes.statusCode!, upstreamRes.headers);
+      const sse = String(upstreamRes.headers["content-type"]).startsWith("text/event-stream");
+      if (sse && mode === "buffer") return; // buffered "forever"
+      if (sse) setTimeout(() => res.destroy(), CUT_AFTER_MS);
+      upstreamRes.pipe(res);
+    });
     upstreamReq.on("error", () => res.destroy());
     req.pipe(upstreamReq);
   });

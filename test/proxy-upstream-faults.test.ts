@@ -47,7 +47,9 @@ test("the caller's token and Forge-Version go upstream; 401 and 403 are relayed 
   expect(unauthenticated.headers.get("www-authenticate")).toMatch(/^Bearer/);
   expect(unauthenticated.json.error).toEqual({ code: "unauthenticated", message: "the bearer token is not valid for this server" });
 
-  nock(UPSTREAM).get(`/v1/jobs/${JOB_ID}`).reply(403, { error: { code: "insufficient_scope", message: "this key lacks the jobs:read scope" } });
+  nock(UPSTREAM)
+    .get(`/v1/jobs/${JOB_ID}`)
+    .reply(403, { error: { code: "insufficient_scope", message: "this key lacks the jobs:read scope" } });
   const forbidden = await read();
   expect(forbidden.status).toBe(403);
   expect(forbidden.json.error.code).toBe("insufficient_scope");
@@ -55,7 +57,9 @@ test("the caller's token and Forge-Version go upstream; 401 and 403 are relayed 
 });
 
 test("429 from the upstream is relayed with its Retry-After", async () => {
-  nock(UPSTREAM).get(`/v1/jobs/${JOB_ID}`).reply(429, { error: { code: "rate_limited", message: "slow down" } }, { "Retry-After": "7" });
+  nock(UPSTREAM)
+    .get(`/v1/jobs/${JOB_ID}`)
+    .reply(429, { error: { code: "rate_limited", message: "slow down" } }, { "Retry-After": "7" });
   const res = await read();
   expect(res.status).toBe(429);
   expect(res.headers.get("retry-after")).toBe("7");
@@ -77,12 +81,17 @@ test("5xx and network failures upstream are 503 unavailable with Retry-After", a
 
 test("while the watch cannot reach the upstream, an admitted token is not served the cache as fresh", async () => {
   nock(UPSTREAM).get(`/v1/jobs/${JOB_ID}`).reply(200, { data: job, request_id: "req_up" }, { ETag: '"w/job-4"' });
-  nock(UPSTREAM).get(`/v1/jobs/${JOB_ID}/stream`).times(20).reply(503, { error: { code: "unavailable", message: "down" } });
+  nock(UPSTREAM)
+    .get(`/v1/jobs/${JOB_ID}/stream`)
+    .times(20)
+    .reply(503, { error: { code: "unavailable", message: "down" } });
   const first = await read();
   expect(first.status).toBe(200);
   expect(first.headers.get("etag")).toBe('"w/job-4"');
 
-  nock(UPSTREAM).get(`/v1/jobs/${JOB_ID}`).reply(503, { error: { code: "unavailable", message: "down" } });
+  nock(UPSTREAM)
+    .get(`/v1/jobs/${JOB_ID}`)
+    .reply(503, { error: { code: "unavailable", message: "down" } });
   const second = await read();
   expect(second.status).toBe(503);
   expect(second.json.error.code).toBe("unavailable");
@@ -97,7 +106,10 @@ test("a list passes through as the caller, filters included, and is not shared",
   expect(res.status).toBe(200);
   expect(res.json).toEqual({ data: [job], next_cursor: "c1", request_id: res.headers.get("x-request-id") });
 
-  nock(UPSTREAM).get("/v1/jobs").query({ limit: "NaN" }).reply(400, { error: { code: "invalid_request", message: "limit must be a whole number from 1 to 100" } });
+  nock(UPSTREAM)
+    .get("/v1/jobs")
+    .query({ limit: "NaN" })
+    .reply(400, { error: { code: "invalid_request", message: "limit must be a whole number from 1 to 100" } });
   const bad = await proxy.request("/v1/jobs?limit=ten", { token: TOKENS.reader });
   expect(bad.status).toBe(400);
   expect(bad.json.error).toEqual({ code: "invalid_request", message: "limit must be a whole number from 1 to 100" });
@@ -116,7 +128,9 @@ describe("access decisions", () => {
       nock(UPSTREAM).get(`/v1/jobs/${JOB_ID}/stream`).reply(200, `retry: 3000\n: hi\n\n`, { "Content-Type": "text/event-stream" });
       expect((await shortLived.request(`/v1/jobs/${JOB_ID}`, { token: TOKENS.reader })).status).toBe(200);
       await new Promise((resolve) => setTimeout(resolve, 400));
-      nock(UPSTREAM).get(`/v1/jobs/${JOB_ID}`).reply(401, { error: { code: "unauthenticated", message: "key revoked" } });
+      nock(UPSTREAM)
+        .get(`/v1/jobs/${JOB_ID}`)
+        .reply(401, { error: { code: "unauthenticated", message: "key revoked" } });
       const revoked = await shortLived.request(`/v1/jobs/${JOB_ID}`, { token: TOKENS.reader, headers: { "if-none-match": '"w/job-4"' } });
       expect(revoked.status).toBe(401);
       expect(revoked.json.error.message).toBe("key revoked");
@@ -128,10 +142,7 @@ describe("access decisions", () => {
   test("--access-ttl 0s trusts no decision: every read asks the upstream", async () => {
     const noTrust = await startTestProxy(UPSTREAM, { accessTtlMs: 0, sseFirstByteMs: 200 });
     try {
-      const scope = nock(UPSTREAM)
-        .get(`/v1/jobs/${JOB_ID}`)
-        .times(3)
-        .reply(200, { data: job, request_id: "req_up" }, { ETag: '"w/job-4"' });
+      const scope = nock(UPSTREAM).get(`/v1/jobs/${JOB_ID}`).times(3).reply(200, { data: job, request_id: "req_up" }, { ETag: '"w/job-4"' });
       nock(UPSTREAM).get(`/v1/jobs/${JOB_ID}/stream`).times(5).reply(503, {});
       for (let i = 0; i < 3; i++) expect((await noTrust.request(`/v1/jobs/${JOB_ID}`, { token: TOKENS.reader })).status).toBe(200);
       expect(scope.isDone()).toBe(true);
@@ -176,7 +187,9 @@ test("a client that leaves while its stream waits on the upstream is released", 
 test("when the upstream refuses the watch's token, the watch falls back on another admitted caller's", async () => {
   const version5 = { ...job, progress: 0.9 };
   // Both callers are admitted; the watch starts with the first one's token.
-  nock(UPSTREAM, { reqheaders: { authorization: `Bearer ${TOKENS.reader}` } }).get(`/v1/jobs/${JOB_ID}`).reply(200, { data: job, request_id: "r" }, { ETag: '"w/job-4"' });
+  nock(UPSTREAM, { reqheaders: { authorization: `Bearer ${TOKENS.reader}` } })
+    .get(`/v1/jobs/${JOB_ID}`)
+    .reply(200, { data: job, request_id: "r" }, { ETag: '"w/job-4"' });
   // (The second caller reads again before its hold: the watch is not yet connected then.)
   nock(UPSTREAM, { reqheaders: { authorization: `Bearer ${TOKENS.site1}` } })
     .get(`/v1/jobs/${JOB_ID}`)
@@ -221,7 +234,9 @@ test("a held poll that outlives its access decision asks the upstream again befo
         { "Content-Type": "text/event-stream" },
       );
     expect((await shortLived.request(`/v1/jobs/${JOB_ID}`, { token: TOKENS.reader })).status).toBe(200);
-    nock(UPSTREAM).get(`/v1/jobs/${JOB_ID}`).reply(401, { error: { code: "unauthenticated", message: "revoked meanwhile" } });
+    nock(UPSTREAM)
+      .get(`/v1/jobs/${JOB_ID}`)
+      .reply(401, { error: { code: "unauthenticated", message: "revoked meanwhile" } });
     const held = await shortLived.request(`/v1/jobs/${JOB_ID}`, { token: TOKENS.reader, headers: { "if-none-match": '"w/job-4"', prefer: "wait=1" } });
     expect(held.status).toBe(401);
     expect(held.json.error.message).toBe("revoked meanwhile");

@@ -30,7 +30,15 @@ function serve(args: string[]): { child: ChildProcess; url: Promise<string>; std
 
 test("a malformed keys file stops the server at start with exit 2 and a message naming entry and field", () => {
   const path = join(mkdtempSync(join(tmpdir(), "jobgate-serve-")), "keys.json");
-  writeFileSync(path, JSON.stringify({ keys: [{ token: "mfk_test_valid_1", account: "acct_1", scopes: ["jobs:read"] }, { token: "mfk_test_valid_2", account: "acct_1", scopes: "jobs:read" }] }));
+  writeFileSync(
+    path,
+    JSON.stringify({
+      keys: [
+        { token: "mfk_test_valid_1", account: "acct_1", scopes: ["jobs:read"] },
+        { token: "mfk_test_valid_2", account: "acct_1", scopes: "jobs:read" },
+      ],
+    }),
+  );
   const result = spawnSync(process.execPath, [CLI, "serve", "--keys", path, "--port", "0"], { encoding: "utf8" });
   expect(result.status).toBe(2);
   expect(result.stderr).toContain(`jobgate serve: --keys ${path}: entry 2: "scopes" must be an array of strings`);
@@ -66,7 +74,11 @@ test("serves with the development keys, logs a JSON line per request at debug wi
   expect(res.status).toBe(200);
   expect(await server.exited).toBe(0);
 
-  const lines = server.stdout().trim().split("\n").map((line) => JSON.parse(line));
+  const lines = server
+    .stdout()
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line));
   const requests = lines.filter((line) => line.msg === "request");
   expect(requests.length).toBeGreaterThanOrEqual(2);
   for (const line of requests) expect(line.request_id).toMatch(/^req_/);
@@ -85,6 +97,11 @@ test("at the default log level a request writes no log line (most requests are 3
   expect((await fetch(`${url}/v1/jobs`, { headers: { authorization: "Bearer mfk_wrong_token_value" } })).status).toBe(401);
   server.child.kill("SIGTERM");
   expect(await server.exited).toBe(0);
-  const lines = server.stdout().trim().split("\n").filter((line) => line !== "").map((line) => JSON.parse(line));
+  const lines = server
+    .stdout()
+    .trim()
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => JSON.parse(line));
   expect(lines.filter((line) => line.msg === "request")).toEqual([]);
 });

@@ -25,7 +25,7 @@ afterAll(() => {
 
 /** Resolves once `url` holds `count` long-polls (its /metrics says so). */
 async function untilHeld(url: string, count = 1): Promise<void> {
-  for (const until = Date.now() + 10_000; ; ) {
+  for (const until = Date.now() + 10_000; ;) {
     const text = await (await fetch(`${url}/metrics`)).text();
     if (new RegExp(`^jobgate_long_polls_held ${count}$`, "m").test(text)) return;
     if (Date.now() > until) throw new Error(`${url} never held ${count} long-poll(s)`);
@@ -44,7 +44,11 @@ async function publishVia(url: string): Promise<{ id: string }> {
 }
 
 async function patchVia(url: string, id: string, body: Record<string, unknown>): Promise<number> {
-  const res = await fetch(`${url}/internal/v1/jobs/${id}`, { method: "PATCH", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(body) });
+  const res = await fetch(`${url}/internal/v1/jobs/${id}`, {
+    method: "PATCH",
+    headers: { ...auth, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   await res.text();
   return res.status;
 }
@@ -128,7 +132,7 @@ describeWithPostgres("two replicas in one process, one database", () => {
     for (let i = 0; i < 20; i++) expect((await b.request(`/v1/jobs/${job.id}`, { headers: { "if-none-match": '"w/job-1"' } })).status).toBe(304);
     expect(store.jobReads).toBe(reads);
     await a.patch(job.id, { progress: 0.2 });
-    for (const until = Date.now() + 5_000; (await b.request(`/v1/jobs/${job.id}`, { headers: { "if-none-match": '"w/job-1"' } })).status === 304; ) {
+    for (const until = Date.now() + 5_000; (await b.request(`/v1/jobs/${job.id}`, { headers: { "if-none-match": '"w/job-1"' } })).status === 304;) {
       if (Date.now() > until) throw new Error("the change never reached b");
     }
     expect(store.jobReads).toBe(reads); // the change came with its notice
@@ -250,7 +254,7 @@ describeWithPostgres("replicas as processes behind a balancer", () => {
     await postgres().stop("fast");
     try {
       // Reads answer 503 unavailable with Retry-After, for as long as it lasts.
-      for (const until = Date.now() + 10_000; ; ) {
+      for (const until = Date.now() + 10_000; ;) {
         const res = await fetch(`${server.url}/v1/jobs/${job.id}`, { headers: auth });
         const body = (await res.json()) as { error?: { code: string } };
         expect(res.status).not.toBe(404);
@@ -283,7 +287,7 @@ describeWithPostgres("replicas as processes behind a balancer", () => {
     } finally {
       await postgres().start();
     }
-    for (const until = Date.now() + 15_000; (await fetch(`${server.url}/healthz`)).status !== 200; ) {
+    for (const until = Date.now() + 15_000; (await fetch(`${server.url}/healthz`)).status !== 200;) {
       if (Date.now() > until) throw new Error("/healthz never came back after the database did");
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -302,7 +306,9 @@ describeWithPostgres("jobgate store migrate", () => {
     const url = await postgres().createDatabase();
     const first = await runCli(["store", "migrate"], { JOBGATE_STORE_URL: url });
     expect(first).toMatchObject({ code: 0, stderr: "" });
-    expect(first.stdout).toBe(`jobgate store migrate: ${url}: migrated from version 0 to 1: applied 1 (jobs with list indexes, job and account counts, idempotency keys, settings, demo runs)\n`);
+    expect(first.stdout).toBe(
+      `jobgate store migrate: ${url}: migrated from version 0 to 1: applied 1 (jobs with list indexes, job and account counts, idempotency keys, settings, demo runs)\n`,
+    );
     const second = await runCli(["store", "migrate", "--store", url]);
     expect(second).toMatchObject({ code: 0, stdout: `jobgate store migrate: ${url}: already at version 1; nothing to do\n` });
 
@@ -316,7 +322,9 @@ describeWithPostgres("jobgate store migrate", () => {
   test("a store that cannot be reached exits 6 naming it without its password; no store exits 2", async () => {
     const unreachable = await runCli(["store", "migrate", "--store", "postgres://jobgate:s3cret@127.0.0.1:1/jobgate"]);
     expect(unreachable.code).toBe(6);
-    expect(unreachable.stderr).toBe("jobgate store migrate: cannot reach postgres://jobgate@127.0.0.1:1/jobgate: the database cannot be reached (ECONNREFUSED)\n");
+    expect(unreachable.stderr).toBe(
+      "jobgate store migrate: cannot reach postgres://jobgate@127.0.0.1:1/jobgate: the database cannot be reached (ECONNREFUSED)\n",
+    );
     const none = await runCli(["store", "migrate"], { JOBGATE_STORE_URL: "" });
     expect(none.code).toBe(2);
     expect(none.stderr).toContain("--store (or JOBGATE_STORE_URL) must be a URL such as postgres://user:password@host:5432/jobgate");

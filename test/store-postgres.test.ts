@@ -30,7 +30,6 @@ describeWithPostgres("PostgreSQL store", () => {
   });
 });
 
-
 /** A store over a fresh database, and that database's name (for SQL behind its back). */
 async function fresh(options: Partial<PostgresStoreOptions> = {}, url?: string): Promise<{ store: PostgresJobStore; db: string; url: string }> {
   url ??= await postgres().emptyDatabase();
@@ -334,7 +333,7 @@ describeWithPostgres("PostgreSQL store: demo runs (spec §6, §8)", () => {
       await runnerA.launch(run, () => a.insert(newJob({ id })));
       await a.close(); // a's connection to the database is gone for good: it cannot renew, nor step
       const done = await (async () => {
-        for (let version = 1; ; ) {
+        for (let version = 1; ;) {
           const next = await b.waitForChange(id, version, never());
           if (next === undefined || next.status === "succeeded" || next.status === "failed") return next;
           version = next.version;
@@ -342,7 +341,7 @@ describeWithPostgres("PostgreSQL store: demo runs (spec §6, §8)", () => {
       })();
       expect(done).toMatchObject({ status: "succeeded", progress: 1, result: { release_id: expect.stringMatching(/^rel_/) } });
       // The run is over: its row goes.
-      for (const until = Date.now() + 5_000; ; ) {
+      for (const until = Date.now() + 5_000; ;) {
         const { rows } = await postgres().sql("SELECT count(*)::int AS runs FROM jobgate.demo_runs", new URL(url).pathname.slice(1));
         if (rows[0].runs === 0) break;
         if (Date.now() > until) throw new Error(`${rows[0].runs} demo run rows left`);

@@ -115,7 +115,13 @@ describe("list cost", () => {
     const examinedAlone = store.listExamined - before;
 
     for (let i = 0; i < 3_000; i++) {
-      await store.insert({ id: `job_${String(i).padStart(26, "0")}`, account: "acct_1", teamId: "team_1", type: "deployment.deploy", resource: { type: "deployment", id: "site_2", site_id: "site_2" } });
+      await store.insert({
+        id: `job_${String(i).padStart(26, "0")}`,
+        account: "acct_1",
+        teamId: "team_1",
+        type: "deployment.deploy",
+        resource: { type: "deployment", id: "site_2", site_id: "site_2" },
+      });
     }
     const start = store.listExamined;
     const beside = await api.request("/v1/jobs", { token: TOKENS.site1 });

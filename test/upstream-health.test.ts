@@ -12,7 +12,12 @@ function capture(): { lines: () => { level: number; msg: string }[]; logger: Log
   const out: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      out.push(...chunk.toString().split("\n").filter((l) => l !== ""));
+      out.push(
+        ...chunk
+          .toString()
+          .split("\n")
+          .filter((l) => l !== ""),
+      );
       done();
     },
   });

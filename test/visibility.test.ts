@@ -62,7 +62,10 @@ test("long-poll: an invisible job never holds — it answers 404 at once", async
 
 test("stream: an invisible job is a JSON 404 before any stream starts", async () => {
   const { site2, otherTenant } = await fixtures();
-  for (const [token, id] of [[TOKENS.site1, site2.id], [TOKENS.reader, otherTenant.id]] as const) {
+  for (const [token, id] of [
+    [TOKENS.site1, site2.id],
+    [TOKENS.reader, otherTenant.id],
+  ] as const) {
     const res = await api.request(`/v1/jobs/${id}/stream`, { token });
     expect(res.status).toBe(404);
     expect(res.headers.get("content-type")).toMatch(/^application\/json/);

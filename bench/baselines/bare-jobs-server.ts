@@ -105,7 +105,12 @@ function notModified(res: ServerResponse, job: BareJob, requestId: string, extra
 
 function fail(res: ServerResponse, status: number, requestId: string): void {
   const body = `{"error":{"code":"${status === 401 ? "unauthenticated" : "not_found"}","message":"no"},"request_id":"${requestId}"}`;
-  res.writeHead(status, { "X-Request-Id": requestId, "Forge-Version": FORGE_VERSION, "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(body) });
+  res.writeHead(status, {
+    "X-Request-Id": requestId,
+    "Forge-Version": FORGE_VERSION,
+    "Content-Type": "application/json; charset=utf-8",
+    "Content-Length": Buffer.byteLength(body),
+  });
   res.end(body);
 }
 
@@ -192,7 +197,16 @@ const server = createServer((req, res) => {
     if (!authenticated(req)) return fail(res, 401, requestId);
     req.resume();
     req.once("end", () => {
-      const job: BareJob = { id: newJobId(), version: 1, progress: 0, status: "queued", createdAt: new Date().toISOString(), json: "", holds: new Set(), streams: new Set() };
+      const job: BareJob = {
+        id: newJobId(),
+        version: 1,
+        progress: 0,
+        status: "queued",
+        createdAt: new Date().toISOString(),
+        json: "",
+        holds: new Set(),
+        streams: new Set(),
+      };
       serialize(job);
       jobs.set(job.id, job);
       sendJob(res, 201, job, requestId);

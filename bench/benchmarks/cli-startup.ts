@@ -56,7 +56,10 @@ export async function runCliStartup(ctx: BenchContext): Promise<BenchResult> {
       samples.help.push(await timeSpawn([cli, "--help"], env, (exited) => exited));
       samples.wait.push(
         await timeSpawn([cli, "jobs", "wait", SUCCEEDED.id, "--quiet"], env, (exited) =>
-          Promise.race([new Promise<void>((resolve) => (firstRequest = resolve)), exited.then(() => Promise.reject(new Error("jobs wait exited before its first request")))]),
+          Promise.race([
+            new Promise<void>((resolve) => (firstRequest = resolve)),
+            exited.then(() => Promise.reject(new Error("jobs wait exited before its first request"))),
+          ]),
         ),
       );
     }

@@ -36,7 +36,15 @@ export async function fanoutRound(kind: "jobgate" | "bare", mode: "long-poll" | 
       if (ready.type !== "ready") throw new Error(`${kind} ${mode} generator: ${ready.message}`);
       const rssHeld = await settledRss(server.pid);
       worker.send({ type: "go" });
-      const result = await worker.next<{ type: string; message?: string; latencies: number[]; answered: number; ok: number; statuses: Record<string, number>; patchMs: number }>(120_000);
+      const result = await worker.next<{
+        type: string;
+        message?: string;
+        latencies: number[];
+        answered: number;
+        ok: number;
+        statuses: Record<string, number>;
+        patchMs: number;
+      }>(120_000);
       if (result.type !== "result") throw new Error(`${kind} ${mode} generator: ${result.message}`);
       return {
         server: kind,
@@ -87,11 +95,38 @@ export async function runLongPollFanout(ctx: BenchContext): Promise<BenchResult>
     name: "fanout",
     title: `long-poll fan-out: ${n} held long-polls on one job, one PATCH (median of ${rounds} round(s), fresh processes)`,
     figures: [
-      { name: "200s received", unit: "", value: answered, baseline: bareAnswered, baselineName: "bare", ratio: ratioOf(answered, bareAnswered), target: `= ${n}`, met: answered === n },
+      {
+        name: "200s received",
+        unit: "",
+        value: answered,
+        baseline: bareAnswered,
+        baselineName: "bare",
+        ratio: ratioOf(answered, bareAnswered),
+        target: `= ${n}`,
+        met: answered === n,
+      },
       { name: "PATCH→200 p50", unit: "ms", value: p50, baseline: bareP50, baselineName: "bare", ratio: ratioOf(p50, bareP50) },
-      { name: "PATCH→200 p99", unit: "ms", value: p99, baseline: bareP99, baselineName: "bare", ratio: ratioOf(p99, bareP99), target: "≤ 1.5× bare", met: p99 <= 1.5 * bareP99 },
+      {
+        name: "PATCH→200 p99",
+        unit: "ms",
+        value: p99,
+        baseline: bareP99,
+        baselineName: "bare",
+        ratio: ratioOf(p99, bareP99),
+        target: "≤ 1.5× bare",
+        met: p99 <= 1.5 * bareP99,
+      },
       { name: "PATCH→200 max", unit: "ms", value: max, baseline: bareMax, baselineName: "bare", ratio: ratioOf(max, bareMax) },
-      { name: "RSS per held poll", unit: "KiB", value: rss, baseline: bareRss, baselineName: "bare", ratio: ratioOf(rss, bareRss), target: "≤ bare + 4 KiB", met: rss <= bareRss + 4 },
+      {
+        name: "RSS per held poll",
+        unit: "KiB",
+        value: rss,
+        baseline: bareRss,
+        baselineName: "bare",
+        ratio: ratioOf(rss, bareRss),
+        target: "≤ bare + 4 KiB",
+        met: rss <= bareRss + 4,
+      },
     ],
     notes: [`RSS per held poll above the bare server's: ${(rss - bareRss).toFixed(2)} KiB`],
     raw,

@@ -153,7 +153,10 @@ interface Waiter {
 }
 
 function startWaiter(name: string, args: string[], env: Record<string, string>, jobId: string, relay: Relay): Waiter {
-  const child = spawn(process.execPath, [CLI, ...args, jobId], { stdio: ["ignore", "ignore", "pipe"], env: { PATH: process.env.PATH, JOBGATE_TOKEN: TOKEN, ...env } });
+  const child = spawn(process.execPath, [CLI, ...args, jobId], {
+    stdio: ["ignore", "ignore", "pipe"],
+    env: { PATH: process.env.PATH, JOBGATE_TOKEN: TOKEN, ...env },
+  });
   const shown = new Map<string, number>();
   let buffer = "";
   child.stderr.setEncoding("utf8");
@@ -217,7 +220,13 @@ export async function runNetworks(ctx: BenchContext): Promise<BenchResult> {
     waiters.push(
       startWaiter("direct", ["jobs", "wait"], { JOBGATE_API_URL: `http://127.0.0.1:${directRelay.port}` }, jobs[0]!, directRelay),
       startWaiter("nginx-10s", ["jobs", "wait"], { JOBGATE_API_URL: `http://127.0.0.1:${nginxPort}` }, jobs[1]!, nginxRelay),
-      startWaiter("squid", ["jobs", "wait"], { JOBGATE_API_URL: `http://${HOST}:${squidRelay.port}`, HTTP_PROXY: `http://127.0.0.1:${squidPort}` }, jobs[2]!, squidRelay),
+      startWaiter(
+        "squid",
+        ["jobs", "wait"],
+        { JOBGATE_API_URL: `http://${HOST}:${squidRelay.port}`, HTTP_PROXY: `http://127.0.0.1:${squidPort}` },
+        jobs[2]!,
+        squidRelay,
+      ),
       startWaiter("watch-gzip", ["jobs", "watch"], { JOBGATE_API_URL: `http://127.0.0.1:${gzipPort}` }, jobs[3]!, watchRelay),
     );
     const changedAt: number[] = [];
@@ -252,16 +261,57 @@ export async function runNetworks(ctx: BenchContext): Promise<BenchResult> {
       name: "networks",
       title: `jobs wait behind real proxies: ${quiet.length} changes after quiet stretches of ${quiet.join(", ")} s; detection = PATCH → the CLI's line`,
       figures: [
-        { name: "nginx 10 s read timeout: detection p99", unit: "ms", value: nginx10.lags.p99, baseline: direct.lags.p99, baselineName: "direct", ratio: nginx10.lags.p99 - direct.lags.p99, target: "≤ direct + 100 ms", met: nginx10.lags.p99 <= direct.lags.p99 + 100 },
+        {
+          name: "nginx 10 s read timeout: detection p99",
+          unit: "ms",
+          value: nginx10.lags.p99,
+          baseline: direct.lags.p99,
+          baselineName: "direct",
+          ratio: nginx10.lags.p99 - direct.lags.p99,
+          target: "≤ direct + 100 ms",
+          met: nginx10.lags.p99 <= direct.lags.p99 + 100,
+        },
         { name: "nginx 10 s read timeout: detection mean", unit: "ms", value: nginx10.lags.mean, baseline: direct.lags.mean, baselineName: "direct" },
-        { name: "nginx 10 s read timeout: requests per quiet minute", unit: "req", value: nginx10.perQuietMinute, baseline: direct.perQuietMinute, baselineName: "direct", target: "≤ 7", met: nginx10.perQuietMinute <= 7 },
-        { name: "squid forward proxy: detection p99", unit: "ms", value: squid.lags.p99, baseline: direct.lags.p99, baselineName: "direct", ratio: squid.lags.p99 - direct.lags.p99 },
-        { name: "squid forward proxy: requests per quiet minute", unit: "req", value: squid.perQuietMinute, baseline: direct.perQuietMinute, baselineName: "direct" },
-        { name: "watch, nginx gzipping the stream in batches: detection p99", unit: "ms", value: watch.lags.p99, baseline: direct.lags.p99, baselineName: "wait direct", target: "< 2000 ms", met: watch.lags.p99 < 2000 },
+        {
+          name: "nginx 10 s read timeout: requests per quiet minute",
+          unit: "req",
+          value: nginx10.perQuietMinute,
+          baseline: direct.perQuietMinute,
+          baselineName: "direct",
+          target: "≤ 7",
+          met: nginx10.perQuietMinute <= 7,
+        },
+        {
+          name: "squid forward proxy: detection p99",
+          unit: "ms",
+          value: squid.lags.p99,
+          baseline: direct.lags.p99,
+          baselineName: "direct",
+          ratio: squid.lags.p99 - direct.lags.p99,
+        },
+        {
+          name: "squid forward proxy: requests per quiet minute",
+          unit: "req",
+          value: squid.perQuietMinute,
+          baseline: direct.perQuietMinute,
+          baselineName: "direct",
+        },
+        {
+          name: "watch, nginx gzipping the stream in batches: detection p99",
+          unit: "ms",
+          value: watch.lags.p99,
+          baseline: direct.lags.p99,
+          baselineName: "wait direct",
+          target: "< 2000 ms",
+          met: watch.lags.p99 < 2000,
+        },
       ],
       notes: [
         `exit codes: ${waiters.map((w, i) => `${w.name} ${String(codes[i])}`).join(", ")}`,
-        ...stats.map((s) => `${s.name}: detection ${s.lags.n} changes, min ${round(s.lags.min)} / mean ${round(s.lags.mean)} / max ${round(s.lags.max)} ms; ${s.requests} answers relayed`),
+        ...stats.map(
+          (s) =>
+            `${s.name}: detection ${s.lags.n} changes, min ${round(s.lags.min)} / mean ${round(s.lags.mean)} / max ${round(s.lags.max)} ms; ${s.requests} answers relayed`,
+        ),
         "ratio column for the detection p99 rows: the difference in ms (proxy − direct)",
       ],
       raw: { quiet, changedAt, stats },

@@ -63,7 +63,9 @@ async function replicatedFanout(url: string, n: number): Promise<FanoutRound> {
   const replicas = [await startJobgateCli(args), await startJobgateCli(args)];
   try {
     const jobId = await createJob(replicas[0]!.url);
-    const worker = forkWorker("clients/fanout-client", [JSON.stringify({ port: replicas[0]!.port, ports: replicas.map((r) => r.port), jobId, n, mode: "long-poll", probe: "metrics" })]);
+    const worker = forkWorker("clients/fanout-client", [
+      JSON.stringify({ port: replicas[0]!.port, ports: replicas.map((r) => r.port), jobId, n, mode: "long-poll", probe: "metrics" }),
+    ]);
     try {
       const ready = await worker.next<{ type: string; message?: string }>(240_000);
       if (ready.type !== "ready") throw new Error(`postgres fan-out generator: ${ready.message}`);
@@ -125,9 +127,12 @@ async function fanoutPart(cluster: PostgresCluster, { n, rounds }: Sizes, { figu
   const fanouts: FanoutRound[] = [];
   for (let r = 0; r < rounds; r++) {
     for (const kind of r % 2 === 0 ? (["memory", "postgres"] as const) : (["postgres", "memory"] as const)) {
-      const round = kind === "memory" ? { ...(await fanoutRound("jobgate", "long-poll", n)), server: "memory" } : await replicatedFanout(await cluster.createDatabase(), n);
+      const round =
+        kind === "memory" ? { ...(await fanoutRound("jobgate", "long-poll", n)), server: "memory" } : await replicatedFanout(await cluster.createDatabase(), n);
       fanouts.push(round);
-      console.log(`  [postgres] fan-out round ${r + 1} ${kind}: ${round.ok}/${n} answered 200, p50 ${round.latency.p50.toFixed(1)} ms, p99 ${round.latency.p99.toFixed(1)} ms, max ${round.latency.max.toFixed(1)} ms`);
+      console.log(
+        `  [postgres] fan-out round ${r + 1} ${kind}: ${round.ok}/${n} answered 200, p50 ${round.latency.p50.toFixed(1)} ms, p99 ${round.latency.p99.toFixed(1)} ms, max ${round.latency.max.toFixed(1)} ms`,
+      );
     }
   }
   raw.fanout = fanouts;
@@ -136,9 +141,36 @@ async function fanoutPart(cluster: PostgresCluster, { n, rounds }: Sizes, { figu
   const p99 = fan("postgres", (r) => r.latency.p99);
   const memP99 = fan("memory", (r) => r.latency.p99);
   figures.push(
-    { name: `fan-out: 200s over 2 replicas (${n} held)`, unit: "", value: answered, baseline: Math.min(...fanouts.filter((r) => r.server === "memory").map((r) => r.ok)), baselineName: "memory, 1 process", target: `= ${n}`, met: answered === n },
-    { name: "fan-out: PATCH→200 p50", unit: "ms", value: fan("postgres", (r) => r.latency.p50), baseline: fan("memory", (r) => r.latency.p50), baselineName: "memory, 1 process", ratio: ratioOf(fan("postgres", (r) => r.latency.p50), fan("memory", (r) => r.latency.p50)) },
-    { name: "fan-out: PATCH→200 p99", unit: "ms", value: p99, baseline: memP99, baselineName: "memory, 1 process", ratio: ratioOf(p99, memP99), target: "≤ 1.5× memory", met: p99 <= 1.5 * memP99 },
+    {
+      name: `fan-out: 200s over 2 replicas (${n} held)`,
+      unit: "",
+      value: answered,
+      baseline: Math.min(...fanouts.filter((r) => r.server === "memory").map((r) => r.ok)),
+      baselineName: "memory, 1 process",
+      target: `= ${n}`,
+      met: answered === n,
+    },
+    {
+      name: "fan-out: PATCH→200 p50",
+      unit: "ms",
+      value: fan("postgres", (r) => r.latency.p50),
+      baseline: fan("memory", (r) => r.latency.p50),
+      baselineName: "memory, 1 process",
+      ratio: ratioOf(
+        fan("postgres", (r) => r.latency.p50),
+        fan("memory", (r) => r.latency.p50),
+      ),
+    },
+    {
+      name: "fan-out: PATCH→200 p99",
+      unit: "ms",
+      value: p99,
+      baseline: memP99,
+      baselineName: "memory, 1 process",
+      ratio: ratioOf(p99, memP99),
+      target: "≤ 1.5× memory",
+      met: p99 <= 1.5 * memP99,
+    },
   );
 }
 
@@ -171,7 +203,9 @@ async function throughputPart(cluster: PostgresCluster, { seconds, rounds304 }: 
           all304: out["3xx"] === out.requests.total && out.errors + out.timeouts === 0,
         };
         runs.push(run);
-        console.log(`  [postgres] 304 round ${round} ${kind}: ${Math.round(run.rps)} req/s, jobgate CPU ${run.cpuPer304Us.toFixed(1)} µs/304, postgres CPU ${run.postgresCpuPer304Us.toFixed(2)} µs/304${run.all304 ? "" : " (NOT all 304)"}`);
+        console.log(
+          `  [postgres] 304 round ${round} ${kind}: ${Math.round(run.rps)} req/s, jobgate CPU ${run.cpuPer304Us.toFixed(1)} µs/304, postgres CPU ${run.postgresCpuPer304Us.toFixed(2)} µs/304${run.all304 ? "" : " (NOT all 304)"}`,
+        );
       }
     }
   } finally {
@@ -187,8 +221,26 @@ async function throughputPart(cluster: PostgresCluster, { seconds, rounds304 }: 
   const cpu = of304("postgres", (r) => r.cpuPer304Us);
   const memCpu = of304("memory", (r) => r.cpuPer304Us);
   figures.push(
-    { name: "304 throughput", unit: "req/s", value: rps, baseline: memRps, baselineName: "memory", ratio: ratioOf(rps, memRps), target: "≥ 0.8× memory", met: rps >= 0.8 * memRps },
-    { name: "jobgate CPU per 304", unit: "µs", value: cpu, baseline: memCpu, baselineName: "memory", ratio: ratioOf(cpu, memCpu), target: "≤ 1.25× memory", met: cpu <= 1.25 * memCpu },
+    {
+      name: "304 throughput",
+      unit: "req/s",
+      value: rps,
+      baseline: memRps,
+      baselineName: "memory",
+      ratio: ratioOf(rps, memRps),
+      target: "≥ 0.8× memory",
+      met: rps >= 0.8 * memRps,
+    },
+    {
+      name: "jobgate CPU per 304",
+      unit: "µs",
+      value: cpu,
+      baseline: memCpu,
+      baselineName: "memory",
+      ratio: ratioOf(cpu, memCpu),
+      target: "≤ 1.25× memory",
+      met: cpu <= 1.25 * memCpu,
+    },
     { name: "PostgreSQL CPU per 304", unit: "µs", value: of304("postgres", (r) => r.postgresCpuPer304Us) },
   );
   if (!runs.every((r) => r.all304)) notes.push("WARNING: some 304 runs had answers that were not 304s, or errors");
@@ -196,7 +248,9 @@ async function throughputPart(cluster: PostgresCluster, { seconds, rounds304 }: 
 
 /** 3. Publish and patch with 100 000 stored, the stores used directly. */
 async function storePart(cluster: PostgresCluster, { stored, opsTimeMs }: Sizes, { figures, notes, raw }: Part): Promise<void> {
-  const worker = forkWorker("workers/postgres-store", [JSON.stringify({ urls: [await cluster.createDatabase(), await cluster.createDatabase()], n: stored, opsTimeMs, inFlight: 16 })]);
+  const worker = forkWorker("workers/postgres-store", [
+    JSON.stringify({ urls: [await cluster.createDatabase(), await cluster.createDatabase()], n: stored, opsTimeMs, inFlight: 16 }),
+  ]);
   let store: { type: string; message?: string; postgres: Throughput & { stored: number }; memory: Throughput & { stored: number } };
   try {
     store = await worker.next(600_000);
@@ -207,9 +261,30 @@ async function storePart(cluster: PostgresCluster, { stored, opsTimeMs }: Sizes,
   raw.store = store;
   const { postgres: pgStore, memory: memStore } = store;
   figures.push(
-    { name: `publish, ${stored / 1000}k stored`, unit: "ops/s", value: pgStore.publishPerS, baseline: memStore.publishPerS, baselineName: "memory", ratio: ratioOf(pgStore.publishPerS, memStore.publishPerS) },
-    { name: `patch, ${stored / 1000}k stored`, unit: "ops/s", value: pgStore.patchPerS, baseline: memStore.patchPerS, baselineName: "memory", ratio: ratioOf(pgStore.patchPerS, memStore.patchPerS) },
-    { name: `publish+finish at the bound (${stored / 1000}k, each evicts)`, unit: "pairs/s", value: pgStore.publishAtBoundPerS, baseline: memStore.publishAtBoundPerS, baselineName: "memory", ratio: ratioOf(pgStore.publishAtBoundPerS, memStore.publishAtBoundPerS) },
+    {
+      name: `publish, ${stored / 1000}k stored`,
+      unit: "ops/s",
+      value: pgStore.publishPerS,
+      baseline: memStore.publishPerS,
+      baselineName: "memory",
+      ratio: ratioOf(pgStore.publishPerS, memStore.publishPerS),
+    },
+    {
+      name: `patch, ${stored / 1000}k stored`,
+      unit: "ops/s",
+      value: pgStore.patchPerS,
+      baseline: memStore.patchPerS,
+      baselineName: "memory",
+      ratio: ratioOf(pgStore.patchPerS, memStore.patchPerS),
+    },
+    {
+      name: `publish+finish at the bound (${stored / 1000}k, each evicts)`,
+      unit: "pairs/s",
+      value: pgStore.publishAtBoundPerS,
+      baseline: memStore.publishAtBoundPerS,
+      baselineName: "memory",
+      ratio: ratioOf(pgStore.publishAtBoundPerS, memStore.publishAtBoundPerS),
+    },
   );
   notes.push(`store throughput: the stores used directly (no HTTP), 16 operations in flight, ${opsTimeMs / 1000} s each; PostgreSQL pool of 10`);
 }
@@ -229,7 +304,8 @@ async function listPart(cluster: PostgresCluster, { rounds, stored, listRequests
         await bulkJobs(client, { count: beside, account: ACCOUNT, prefix: "X", finishedShare: 0.75 });
         await client.end();
       }
-      for (let i = 0; i < 25; i++) await createJob(server.url, { type: "deployment.deploy", team_id: "team_1", resource: { type: "deployment", site_id: "site_1" } });
+      for (let i = 0; i < 25; i++)
+        await createJob(server.url, { type: "deployment.deploy", team_id: "team_1", resource: { type: "deployment", site_id: "site_1" } });
     }
     for (const server of lists) await latencies(server.url, "/v1/jobs?limit=20", SITE_TOKEN, 100); // warm-up
     for (let round = 0; round < 2 * rounds; round++) {

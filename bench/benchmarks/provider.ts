@@ -74,8 +74,18 @@ export async function runProviderBench(ctx: BenchContext): Promise<BenchResult> 
     const jobId = await createJob(server.url);
     await patchJob(server.url, jobId, { status: "succeeded", result: { release_id: "rel_bench" } });
     const rc = join(root, "terraformrc");
-    writeFileSync(rc, `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(plugins)}\n    include = ["registry.terraform.io/jobgate/*"]\n  }\n  direct {\n    exclude = ["registry.terraform.io/jobgate/*"]\n  }\n}\n`);
-    const env: NodeJS.ProcessEnv = { ...process.env, TF_CLI_CONFIG_FILE: rc, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", JOBGATE_API_URL: server.url, JOBGATE_TOKEN: TOKEN };
+    writeFileSync(
+      rc,
+      `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(plugins)}\n    include = ["registry.terraform.io/jobgate/*"]\n  }\n  direct {\n    exclude = ["registry.terraform.io/jobgate/*"]\n  }\n}\n`,
+    );
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      TF_CLI_CONFIG_FILE: rc,
+      CHECKPOINT_DISABLE: "1",
+      TF_IN_AUTOMATION: "1",
+      JOBGATE_API_URL: server.url,
+      JOBGATE_TOKEN: TOKEN,
+    };
     delete env.TF_LOG;
     const viaProvider = join(root, "provider");
     const viaLocalExec = join(root, "local-exec");
@@ -102,7 +112,11 @@ export async function runProviderBench(ctx: BenchContext): Promise<BenchResult> 
     for (const dir of [viaProvider, viaLocalExec, viaNpx]) terraform(dir, { ...env, TF_DATA_DIR: join(dir, ".terraform") }, ["init", "-input=false"]);
     const applies: Record<"provider" | "localExec" | "npx", number[]> = { provider: [], localExec: [], npx: [] };
     for (let i = 0; i < rounds; i++) {
-      for (const [kind, dir] of [["provider", viaProvider], ["localExec", viaLocalExec], ["npx", viaNpx]] as const) {
+      for (const [kind, dir] of [
+        ["provider", viaProvider],
+        ["localExec", viaLocalExec],
+        ["npx", viaNpx],
+      ] as const) {
         rmSync(join(dir, "terraform.tfstate"), { force: true });
         const run = terraform(dir, { ...env, TF_DATA_DIR: join(dir, ".terraform") }, ["apply", "-auto-approve", "-input=false"]);
         if (!run.output.includes("Apply complete! Resources: 1 added")) throw new Error(`unexpected apply output:\n${run.output}`);
@@ -140,7 +154,9 @@ export async function runProviderBench(ctx: BenchContext): Promise<BenchResult> 
           met: provider <= npx,
         },
       ],
-      notes: [`terraform ${/v(\S+)/.exec(spawnSync("terraform", ["version"], { encoding: "utf8" }).stdout)?.[1] ?? "?"}; the local-exec CLI started as \`node ${CLI.replace(ROOT, "")}\``],
+      notes: [
+        `terraform ${/v(\S+)/.exec(spawnSync("terraform", ["version"], { encoding: "utf8" }).stdout)?.[1] ?? "?"}; the local-exec CLI started as \`node ${CLI.replace(ROOT, "")}\``,
+      ],
       raw: { startups, applies },
     };
   } finally {

@@ -38,7 +38,9 @@ export async function runSseFanout(ctx: BenchContext): Promise<BenchResult> {
       p99s[kind]!.push(round.latency.p99);
       p50s[kind]!.push(round.latency.p50);
       delivered[kind]!.push(round.answered);
-      console.log(`  [sse] round ${r + 1} ${kind}: delivered ${round.answered}/${n}, p50 ${round.latency.p50.toFixed(1)} ms, p99 ${round.latency.p99.toFixed(1)} ms, max ${round.latency.max.toFixed(1)} ms`);
+      console.log(
+        `  [sse] round ${r + 1} ${kind}: delivered ${round.answered}/${n}, p50 ${round.latency.p50.toFixed(1)} ms, p99 ${round.latency.p99.toFixed(1)} ms, max ${round.latency.max.toFixed(1)} ms`,
+      );
     }
   }
   const p99 = median(p99s.jobgate!);
@@ -47,9 +49,27 @@ export async function runSseFanout(ctx: BenchContext): Promise<BenchResult> {
   const bareP50 = median(p50s.bare!);
   const got = Math.min(...delivered.jobgate!);
   const figures: Figure[] = [
-    { name: "events delivered", unit: "", value: got, baseline: Math.min(...delivered.bare!), baselineName: "bare", ratio: ratioOf(got, Math.min(...delivered.bare!)), target: `= ${n}`, met: got === n },
+    {
+      name: "events delivered",
+      unit: "",
+      value: got,
+      baseline: Math.min(...delivered.bare!),
+      baselineName: "bare",
+      ratio: ratioOf(got, Math.min(...delivered.bare!)),
+      target: `= ${n}`,
+      met: got === n,
+    },
     { name: "PATCH→event p50", unit: "ms", value: p50, baseline: bareP50, baselineName: "bare", ratio: ratioOf(p50, bareP50) },
-    { name: "PATCH→event p99", unit: "ms", value: p99, baseline: bareP99, baselineName: "bare", ratio: ratioOf(p99, bareP99), target: "≤ 1.5× bare", met: p99 <= 1.5 * bareP99 },
+    {
+      name: "PATCH→event p99",
+      unit: "ms",
+      value: p99,
+      baseline: bareP99,
+      baselineName: "bare",
+      ratio: ratioOf(p99, bareP99),
+      target: "≤ 1.5× bare",
+      met: p99 <= 1.5 * bareP99,
+    },
   ];
   const notes: string[] = [];
 
@@ -58,13 +78,27 @@ export async function runSseFanout(ctx: BenchContext): Promise<BenchResult> {
   const server = await startJobgateHost({ streamBufferBytes: STALL_BUFFER_BYTES });
   try {
     const jobId = await createJob(server.url, BIG_JOB);
-    const worker = forkWorker("clients/fanout-client", [JSON.stringify({ port: server.port, jobId, n: STALL_HEALTHY, mode: "sse", probe: "metrics", stallMaxChanges: maxChanges })]);
+    const worker = forkWorker("clients/fanout-client", [
+      JSON.stringify({ port: server.port, jobId, n: STALL_HEALTHY, mode: "sse", probe: "metrics", stallMaxChanges: maxChanges }),
+    ]);
     try {
       const ready = await worker.next<{ type: string; message?: string }>(120_000);
       if (ready.type !== "ready") throw new Error(`stall generator: ${ready.message}`);
       const rssBefore = rssOf(server.pid);
       worker.send({ type: "go" });
-      const result = await worker.next<{ type: string; message?: string; droppedAtChange?: number; droppedAfterMs?: number; changes: number; refused: number; version: number; during: number[]; after: number[]; missed: number; healthyErrors: number }>(200_000);
+      const result = await worker.next<{
+        type: string;
+        message?: string;
+        droppedAtChange?: number;
+        droppedAfterMs?: number;
+        changes: number;
+        refused: number;
+        version: number;
+        during: number[];
+        after: number[];
+        missed: number;
+        healthyErrors: number;
+      }>(200_000);
       if (result.type !== "result") throw new Error(`stall generator: ${result.message}`);
       const during = distribution(result.during);
       const after = distribution(result.after);

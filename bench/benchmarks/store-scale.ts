@@ -52,10 +52,38 @@ export async function runStoreScale(ctx: BenchContext): Promise<BenchResult> {
     name: "store",
     title: `store scale (MemoryJobStore directly): memory per job, throughput at ${config.n} stored, ${config.million} jobs through the default --max-jobs`,
     figures: [
-      { name: "heap per job in flight", unit: "B", value: memory.storeInFlight, baseline: memory.mapQueued, baselineName: "Map of jobs", ratio: ratioOf(memory.storeInFlight, memory.mapQueued) },
-      { name: "heap per finished job", unit: "B", value: memory.storeFinished, baseline: memory.mapFinished, baselineName: "Map of jobs", ratio: ratioOf(memory.storeFinished, memory.mapFinished) },
-      { name: `publish at ${config.n / 1000}k stored`, unit: "ops/s", value: atScale.publishPerS, baseline: atSmall.publishPerS, baselineName: "1k stored", ratio: ratioOf(atScale.publishPerS, atSmall.publishPerS) },
-      { name: `patch at ${config.n / 1000}k stored`, unit: "ops/s", value: atScale.patchPerS, baseline: atSmall.patchPerS, baselineName: "1k stored", ratio: ratioOf(atScale.patchPerS, atSmall.patchPerS) },
+      {
+        name: "heap per job in flight",
+        unit: "B",
+        value: memory.storeInFlight,
+        baseline: memory.mapQueued,
+        baselineName: "Map of jobs",
+        ratio: ratioOf(memory.storeInFlight, memory.mapQueued),
+      },
+      {
+        name: "heap per finished job",
+        unit: "B",
+        value: memory.storeFinished,
+        baseline: memory.mapFinished,
+        baselineName: "Map of jobs",
+        ratio: ratioOf(memory.storeFinished, memory.mapFinished),
+      },
+      {
+        name: `publish at ${config.n / 1000}k stored`,
+        unit: "ops/s",
+        value: atScale.publishPerS,
+        baseline: atSmall.publishPerS,
+        baselineName: "1k stored",
+        ratio: ratioOf(atScale.publishPerS, atSmall.publishPerS),
+      },
+      {
+        name: `patch at ${config.n / 1000}k stored`,
+        unit: "ops/s",
+        value: atScale.patchPerS,
+        baseline: atSmall.patchPerS,
+        baselineName: "1k stored",
+        ratio: ratioOf(atScale.patchPerS, atSmall.patchPerS),
+      },
       {
         name: `heap Δ after ${last.jobs / 1000}k published+finished`,
         unit: "MiB",
@@ -79,4 +107,3 @@ export async function runStoreScale(ctx: BenchContext): Promise<BenchResult> {
     raw: { config, ...r },
   };
 }
-

@@ -28,9 +28,11 @@ const PIPELINE = 16;
 /** Runs `count` calls of `one`, `PIPELINE` at a time. */
 async function pipelined(count: number, one: (i: number) => Promise<unknown>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: PIPELINE }, async () => {
-    while (next < count) await one(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: PIPELINE }, async () => {
+      while (next < count) await one(next++);
+    }),
+  );
 }
 
 async function streamRun(stalled: boolean, readers: number, events: number): Promise<{ peakRss: number; baseRss: number; open: number; dropped: number }> {
@@ -81,9 +83,13 @@ export async function runTenancy(ctx: BenchContext): Promise<BenchResult> {
   const figures: Figure[] = [];
 
   const keepingUp = await streamRun(false, readers, events);
-  console.log(`  [tenancy] ${readers} readers keeping up, ${events} events: peak RSS ${(keepingUp.peakRss / MIB).toFixed(0)} MiB, ${keepingUp.open} streams open`);
+  console.log(
+    `  [tenancy] ${readers} readers keeping up, ${events} events: peak RSS ${(keepingUp.peakRss / MIB).toFixed(0)} MiB, ${keepingUp.open} streams open`,
+  );
   const stalled = await streamRun(true, readers, events);
-  console.log(`  [tenancy] ${readers} stalled readers, ${events} events: peak RSS ${(stalled.peakRss / MIB).toFixed(0)} MiB, ${stalled.open} streams left open, ${stalled.dropped} ended by a limit`);
+  console.log(
+    `  [tenancy] ${readers} stalled readers, ${events} events: peak RSS ${(stalled.peakRss / MIB).toFixed(0)} MiB, ${stalled.open} streams left open, ${stalled.dropped} ended by a limit`,
+  );
   const allowance = DEFAULT_STREAM_BUFFER_TOTAL_BYTES + 64 * MIB;
   figures.push({
     name: `peak RSS, ${readers} stalled SSE readers`,

@@ -29,9 +29,29 @@ interface CannonRun {
   cpuPer304Us: number;
 }
 
-export function autocannon(url: string, connections: number, seconds: number): Promise<{ requests: { average: number; total: number }; "3xx": number; errors: number; timeouts: number; non2xx: number; latency: { p99: number } }> {
+export function autocannon(
+  url: string,
+  connections: number,
+  seconds: number,
+): Promise<{ requests: { average: number; total: number }; "3xx": number; errors: number; timeouts: number; non2xx: number; latency: { p99: number } }> {
   return new Promise((resolve, reject) => {
-    const args = [AUTOCANNON, "-c", String(connections), "-p", "1", "-d", String(seconds), "-j", "-H", `Authorization=Bearer ${TOKEN}`, "-H", `Forge-Version=${FORGE_VERSION}`, "-H", `If-None-Match="w/job-1"`, url];
+    const args = [
+      AUTOCANNON,
+      "-c",
+      String(connections),
+      "-p",
+      "1",
+      "-d",
+      String(seconds),
+      "-j",
+      "-H",
+      `Authorization=Bearer ${TOKEN}`,
+      "-H",
+      `Forge-Version=${FORGE_VERSION}`,
+      "-H",
+      `If-None-Match="w/job-1"`,
+      url,
+    ];
     const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
@@ -73,9 +93,20 @@ export async function runThroughput304(ctx: BenchContext): Promise<BenchResult> 
         const cpuBefore = cpuSecondsOf(server.pid);
         const out = await autocannon(url, connections, seconds);
         const cpuPer304Us = ((cpuSecondsOf(server.pid) - cpuBefore) / Math.max(1, out["3xx"])) * 1e6;
-        const run: CannonRun = { server: server.name, round, rps: out.requests.average, total: out.requests.total, status3xx: out["3xx"], errors: out.errors + out.timeouts, latencyP99: out.latency.p99, cpuPer304Us };
+        const run: CannonRun = {
+          server: server.name,
+          round,
+          rps: out.requests.average,
+          total: out.requests.total,
+          status3xx: out["3xx"],
+          errors: out.errors + out.timeouts,
+          latencyP99: out.latency.p99,
+          cpuPer304Us,
+        };
         raw.push(run);
-        console.log(`  [304] round ${round} ${run.server}: ${Math.round(run.rps)} req/s (${run.status3xx}/${run.total} 304s, ${run.errors} errors, p99 ${run.latencyP99} ms, ${cpuPer304Us.toFixed(1)} µs CPU per 304)`);
+        console.log(
+          `  [304] round ${round} ${run.server}: ${Math.round(run.rps)} req/s (${run.status3xx}/${run.total} 304s, ${run.errors} errors, p99 ${run.latencyP99} ms, ${cpuPer304Us.toFixed(1)} µs CPU per 304)`,
+        );
       }
     }
   } finally {
@@ -95,10 +126,35 @@ export async function runThroughput304(ctx: BenchContext): Promise<BenchResult> 
     name: "304",
     title: `304 throughput: conditional GET, ${connections} connections, pipelining 1, ${rounds} × ${seconds} s alternating`,
     figures: [
-      { name: "304 throughput", unit: "req/s", value: jobgate, baseline: bare, baselineName: "bare", ratio: ratioOf(jobgate, bare), target: "≥ 0.8× bare", met: jobgate >= 0.8 * bare },
+      {
+        name: "304 throughput",
+        unit: "req/s",
+        value: jobgate,
+        baseline: bare,
+        baselineName: "bare",
+        ratio: ratioOf(jobgate, bare),
+        target: "≥ 0.8× bare",
+        met: jobgate >= 0.8 * bare,
+      },
       { name: "median per-round ratio", unit: "×", value: median(pairRatios) },
-      { name: "server CPU per 304", unit: "µs", value: jobgateCpu, baseline: bareCpu, baselineName: "bare", ratio: ratioOf(jobgateCpu, bareCpu), target: "≤ 1.25× bare", met: jobgateCpu <= 1.25 * bareCpu },
-      { name: "p99 latency", unit: "ms", value: median(of("jobgate").map((r) => r.latencyP99)), baseline: median(of("bare").map((r) => r.latencyP99)), baselineName: "bare", ratio: ratioOf(median(of("jobgate").map((r) => r.latencyP99)), median(of("bare").map((r) => r.latencyP99))) },
+      {
+        name: "server CPU per 304",
+        unit: "µs",
+        value: jobgateCpu,
+        baseline: bareCpu,
+        baselineName: "bare",
+        ratio: ratioOf(jobgateCpu, bareCpu),
+        target: "≤ 1.25× bare",
+        met: jobgateCpu <= 1.25 * bareCpu,
+      },
+      {
+        name: "p99 latency",
+        unit: "ms",
+        value: median(of("jobgate").map((r) => r.latencyP99)),
+        baseline: median(of("bare").map((r) => r.latencyP99)),
+        baselineName: "bare",
+        ratio: ratioOf(median(of("jobgate").map((r) => r.latencyP99)), median(of("bare").map((r) => r.latencyP99))),
+      },
     ],
     notes: [all304 ? "every jobgate answer was a 304, no errors" : "WARNING: some jobgate answers were not 304 or errored"],
     raw,

@@ -123,14 +123,43 @@ export async function runWaiterCost(ctx: BenchContext): Promise<BenchResult> {
       name: "waiter",
       title: `the waiter's cost: one job, ${CHANGES} changes over ${totalS} s; ${waiterName} vs the seed's 2 s loop`,
       figures: [
-        { name: "requests", unit: "req", value: requestsA, baseline: requestsB, baselineName: "seed loop", ratio: ratioOf(requestsA, requestsB), target: `≤ ${limit}`, met: requestsA <= limit },
-        { name: "detection mean", unit: "ms", value: detectA.mean, baseline: detectB.mean, baselineName: "seed loop", ratio: ratioOf(detectA.mean, detectB.mean) },
-        { name: "detection max", unit: "ms", value: detectA.max, baseline: detectB.max, baselineName: "seed loop", ratio: ratioOf(detectA.max, detectB.max), target: "< 100 ms each", met: detectA.max < 100 },
+        {
+          name: "requests",
+          unit: "req",
+          value: requestsA,
+          baseline: requestsB,
+          baselineName: "seed loop",
+          ratio: ratioOf(requestsA, requestsB),
+          target: `≤ ${limit}`,
+          met: requestsA <= limit,
+        },
+        {
+          name: "detection mean",
+          unit: "ms",
+          value: detectA.mean,
+          baseline: detectB.mean,
+          baselineName: "seed loop",
+          ratio: ratioOf(detectA.mean, detectB.mean),
+        },
+        {
+          name: "detection max",
+          unit: "ms",
+          value: detectA.max,
+          baseline: detectB.max,
+          baselineName: "seed loop",
+          ratio: ratioOf(detectA.max, detectB.max),
+          target: "< 100 ms each",
+          met: detectA.max < 100,
+        },
       ],
       notes: [
         `waiter (a): ${waiterName}${useCli ? "" : " — `jobgate jobs wait` is not in the CLI yet, so this is the loop it will run"}; exit codes: a=${codeA}, b=${codeB}`,
         `server-side GET /v1/jobs/:jobID count during the run: ${getsAfter - getsBefore} (proxies: ${requestsA} + ${requestsB} = ${requestsA + requestsB})`,
-        `per-change detection (ms): a=[${detect(proxyA.seen).map((v) => v.toFixed(1)).join(", ")}], b=[${detect(proxyB.seen).map((v) => v.toFixed(0)).join(", ")}]`,
+        `per-change detection (ms): a=[${detect(proxyA.seen)
+          .map((v) => v.toFixed(1))
+          .join(", ")}], b=[${detect(proxyB.seen)
+          .map((v) => v.toFixed(0))
+          .join(", ")}]`,
         `the seed loop's expected mean detection is ~${SEED_MEAN_DETECTION_MS} ms (half its 2 s sleep)`,
       ],
       raw: { useCli, totalS, changedAt, seenA: proxyA.seen, seenB: proxyB.seen, codeA, codeB, serverGets: getsAfter - getsBefore },

@@ -190,7 +190,8 @@ async function runFanout(): Promise<void> {
   const conns = await openAll(config.n);
   const openedAt = performance.now();
   await waitUntil(`${config.n} held on the server`, async () => (await probe()) >= config.n, READY_TIMEOUT_MS);
-  if (config.mode === "sse") await waitUntil("every stream's first event", () => conns.every((c) => c.maxId >= 1 || c.error !== undefined), READY_TIMEOUT_MS, 50);
+  if (config.mode === "sse")
+    await waitUntil("every stream's first event", () => conns.every((c) => c.maxId >= 1 || c.error !== undefined), READY_TIMEOUT_MS, 50);
   const patch = await patcher();
   send({ type: "ready", settleMs: performance.now() - openedAt, errors: conns.filter((c) => c.error !== undefined).length });
   await new Promise<void>((resolve) => process.once("message", () => resolve()));
@@ -199,11 +200,26 @@ async function runFanout(): Promise<void> {
   triggeredAt.set(2, t0);
   const patchStatus = await patch(JSON.stringify({ progress: 0.5 }));
   const patchMs = performance.now() - t0;
-  await waitUntil("every answer", () => answered + conns.filter((c) => c.error !== undefined && c.doneAt === 0).length >= conns.length, ANSWER_TIMEOUT_MS, 5).catch(() => undefined);
+  await waitUntil(
+    "every answer",
+    () => answered + conns.filter((c) => c.error !== undefined && c.doneAt === 0).length >= conns.length,
+    ANSWER_TIMEOUT_MS,
+    5,
+  ).catch(() => undefined);
   const latencies = conns.filter((c) => c.doneAt !== 0).map((c) => c.doneAt - t0);
   const statuses: Record<string, number> = {};
-  for (const c of conns) statuses[c.doneAt === 0 ? c.error ?? "unanswered" : String(c.status || 200)] = (statuses[c.doneAt === 0 ? c.error ?? "unanswered" : String(c.status || 200)] ?? 0) + 1;
-  send({ type: "result", latencies, answered, ok: config.mode === "sse" ? answered : conns.filter((c) => c.status === 200).length, statuses, patchStatus, patchMs });
+  for (const c of conns)
+    statuses[c.doneAt === 0 ? (c.error ?? "unanswered") : String(c.status || 200)] =
+      (statuses[c.doneAt === 0 ? (c.error ?? "unanswered") : String(c.status || 200)] ?? 0) + 1;
+  send({
+    type: "result",
+    latencies,
+    answered,
+    ok: config.mode === "sse" ? answered : conns.filter((c) => c.status === 200).length,
+    statuses,
+    patchStatus,
+    patchMs,
+  });
   for (const c of conns) c.socket.destroy();
 }
 
@@ -278,7 +294,18 @@ async function runStall(): Promise<void> {
     }
   }
   const missed = conns.filter((c) => c.maxId !== version).length;
-  send({ type: "result", droppedAtChange, droppedAfterMs, changes: step, refused, version, during, after, missed, healthyErrors: conns.filter((c) => c.error !== undefined).length });
+  send({
+    type: "result",
+    droppedAtChange,
+    droppedAfterMs,
+    changes: step,
+    refused,
+    version,
+    during,
+    after,
+    missed,
+    healthyErrors: conns.filter((c) => c.error !== undefined).length,
+  });
   for (const c of conns) c.socket.destroy();
   stalled.socket.destroy();
 }

@@ -132,7 +132,8 @@ const live = new Set<string>();
 process.once("exit", () => {
   const binaries = findPostgresBinaries();
   if (binaries === undefined) return;
-  for (const dataDir of live) spawnSync(join(binaries.dir, "pg_ctl"), ["-D", dataDir, "-m", "immediate", "stop"], { stdio: "ignore", ...(clusterUser() ?? {}) });
+  for (const dataDir of live)
+    spawnSync(join(binaries.dir, "pg_ctl"), ["-D", dataDir, "-m", "immediate", "stop"], { stdio: "ignore", ...(clusterUser() ?? {}) });
 });
 
 let databases = 0;
@@ -147,7 +148,8 @@ export interface ClusterOptions {
 
 export async function startPostgresCluster(options: ClusterOptions = {}): Promise<PostgresCluster> {
   const binaries = findPostgresBinaries();
-  if (binaries === undefined) throw new Error(`PostgreSQL >= ${MIN_POSTGRES_MAJOR} is not installed (initdb, pg_ctl, postgres on PATH or in /usr/lib/postgresql/*/bin)`);
+  if (binaries === undefined)
+    throw new Error(`PostgreSQL >= ${MIN_POSTGRES_MAJOR} is not installed (initdb, pg_ctl, postgres on PATH or in /usr/lib/postgresql/*/bin)`);
   const bin = (name: string) => join(binaries.dir, name);
   const user = clusterUser();
   const root = mkdtempSync(join(tmpdir(), "jobgate-pg-"));

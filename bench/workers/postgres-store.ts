@@ -35,7 +35,13 @@ let serial = 0;
 
 function newJob(): NewJob {
   serial++;
-  return { id: newJobId(), account: ACCOUNT, teamId: "team_1", type: "deployment.deploy", resource: { type: "deployment", id: `site_${serial % 100}`, site_id: `site_${serial % 100}` } };
+  return {
+    id: newJobId(),
+    account: ACCOUNT,
+    teamId: "team_1",
+    type: "deployment.deploy",
+    resource: { type: "deployment", id: `site_${serial % 100}`, site_id: `site_${serial % 100}` },
+  };
 }
 
 /** Runs `op` with `inFlight` calls outstanding for `ms`; operations per second. */

@@ -40,7 +40,10 @@ export function addConnectionOptions(command: Command): Command {
     .option("--api-url <url>", `jobs API base URL (default $${ENV.apiUrl}, else ${DEFAULT_API_URL})`)
     .option("--forge-version <date>", `Forge-Version to send (default $${ENV.forgeVersion}, else the latest)`)
     .option("--token-file <path>", `read the bearer token from this file (default $${ENV.token})`)
-    .option("--ca-file <path>", `trust the certificates in this PEM bundle too, e.g. a TLS-inspecting proxy's CA (default $${ENV.caFile}; NODE_EXTRA_CA_CERTS works too)`)
+    .option(
+      "--ca-file <path>",
+      `trust the certificates in this PEM bundle too, e.g. a TLS-inspecting proxy's CA (default $${ENV.caFile}; NODE_EXTRA_CA_CERTS works too)`,
+    )
     .option(
       "--connect-timeout <duration>",
       "give up (exit 6) when the API has not answered once in this long: a wrong URL or a missing proxy fails fast; outages after it answered are retried until --timeout",
@@ -59,9 +62,7 @@ export function addPollWaitOption(command: Command): Command {
 
 export function clientOptions(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env): JobsClientOptions {
   if (flags.token !== undefined) {
-    throw new ConfigError(
-      `--token is not accepted: a token on the command line shows in process lists and logs; set ${ENV.token} or use --token-file PATH`,
-    );
+    throw new ConfigError(`--token is not accepted: a token on the command line shows in process lists and logs; set ${ENV.token} or use --token-file PATH`);
   }
   const apiUrl = flags.apiUrl ?? nonEmpty(env[ENV.apiUrl]) ?? DEFAULT_API_URL;
   if (!/^https?:\/\/[^/]/i.test(apiUrl)) {
@@ -88,7 +89,8 @@ export function clientOptions(flags: ConnectionFlags, env: NodeJS.ProcessEnv = p
   if (pollWaitText !== undefined) {
     const source = flags.pollWait !== undefined ? "--poll-wait" : ENV.pollWait;
     const ms = timeoutMs(pollWaitText, source);
-    if (ms % 1000 !== 0 || ms > 3_600_000) throw new ConfigError(`${source}: must be whole seconds from 1s to 1h, such as 25s, got ${JSON.stringify(pollWaitText)}`);
+    if (ms % 1000 !== 0 || ms > 3_600_000)
+      throw new ConfigError(`${source}: must be whole seconds from 1s to 1h, such as 25s, got ${JSON.stringify(pollWaitText)}`);
     longPollS = ms / 1000;
   }
   return {

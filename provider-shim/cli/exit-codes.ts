@@ -45,7 +45,8 @@ export function exitCodeOf(error: unknown): ExitCode {
 export function errorLine(error: unknown): string {
   if (isJobFailedError(error)) return `jobgate: job ${error.job.id} failed: ${printable(error.jobError.code)}: ${printable(error.jobError.message)}`;
   if (isJobgateError(error) || isDurationError(error)) return `jobgate: ${printable((error as Error).message)}`;
-  const message = error instanceof Error || (typeof error === "object" && error !== null && "message" in error) ? String((error as Error).message) : String(error);
+  const message =
+    error instanceof Error || (typeof error === "object" && error !== null && "message" in error) ? String((error as Error).message) : String(error);
   return `jobgate: unexpected error: ${printable(message)}`;
 }
 

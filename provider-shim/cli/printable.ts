@@ -8,5 +8,7 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
 const SPACING = /^[\t\n\v\f\r\u2028\u2029]+$/;
 
 export function printable(text: string): string {
-  return text.replace(CONTROL, (run) => (SPACING.test(run) ? " " : [...run].map((char) => (SPACING.test(char) ? " " : `\\x${char.charCodeAt(0).toString(16).padStart(2, "0")}`)).join("")));
+  return text.replace(CONTROL, (run) =>
+    SPACING.test(run) ? " " : [...run].map((char) => (SPACING.test(char) ? " " : `\\x${char.charCodeAt(0).toString(16).padStart(2, "0")}`)).join(""),
+  );
 }

@@ -164,7 +164,6 @@ function resultNote(job: Job): string {
   return job.status === "succeeded" && job.result !== null ? ` ${JSON.stringify(job.result)}` : "";
 }
 
-
 export function reporterMode(flags: { quiet?: boolean | undefined }, stream: { isTTY?: boolean } = process.stderr): ReporterMode {
   if (flags.quiet === true) return "quiet";
   return stream.isTTY === true ? "tty" : "plain";

@@ -26,10 +26,12 @@ export function formatJob(job: Job): string {
     ["status", job.status],
     ["progress", `${Math.round(job.progress * 100)}%`],
     ["created_at", job.created_at],
-    ["resource", `${job.resource.type}/${job.resource.id} (site ${job.resource.site_id}${job.resource.env_id !== undefined ? `, env ${job.resource.env_id}` : ""})`],
+    [
+      "resource",
+      `${job.resource.type}/${job.resource.id} (site ${job.resource.site_id}${job.resource.env_id !== undefined ? `, env ${job.resource.env_id}` : ""})`,
+    ],
   ];
   if (job.result !== null) lines.push(["result", JSON.stringify(job.result)]);
   if (job.error !== null) lines.push(["error", `${job.error.code}: ${job.error.message}`]);
   return lines.map(([key, value]) => `${key.padEnd(10)}  ${printable(value)}`).join("\n") + "\n";
 }
-

@@ -27,23 +27,8 @@ import { Construct } from "constructs";
 import { ENV } from "../../api/env.js";
 import { IDEMPOTENCY_KEY_PATTERN } from "../../api/identifiers.js";
 import { cliCommand } from "./cli-command.js";
-import {
-  ConstructPropsError,
-  isApplyTimeValue,
-  oneOf,
-  optionalString,
-  positiveDuration,
-  propLabel,
-  requireString,
-} from "./prop-checks.js";
-import {
-  connectionEnvironment,
-  normalizeRunnerProps,
-  ON_FAILURE,
-  type NormalizedRunnerProps,
-  type OnFailure,
-  type RunnerProps,
-} from "./runner-props.js";
+import { ConstructPropsError, isApplyTimeValue, oneOf, optionalString, positiveDuration, propLabel, requireString } from "./prop-checks.js";
+import { connectionEnvironment, normalizeRunnerProps, ON_FAILURE, type NormalizedRunnerProps, type OnFailure, type RunnerProps } from "./runner-props.js";
 import { JobgateOperation } from "./provider-operation.js";
 import type { JobOutcome } from "./provider-outcome.js";
 import { jobgateProviderFor, outcomeOrThrow } from "./provider-runner.js";
@@ -175,7 +160,9 @@ function normalizeCall(id: string, prefix: string, call: OperationCall): Normali
       );
     }
     if (!isApplyTimeValue(idempotencyKey) && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
-      throw new ConstructPropsError(`${label("idempotencyKey")} must be 1 to 255 printable ASCII characters without spaces, got ${JSON.stringify(idempotencyKey)}`);
+      throw new ConstructPropsError(
+        `${label("idempotencyKey")} must be 1 to 255 printable ASCII characters without spaces, got ${JSON.stringify(idempotencyKey)}`,
+      );
     }
   }
   return { method, path, body, idempotencyKey };

@@ -104,7 +104,9 @@ export class JobWait extends Construct implements ITerraformDependable {
     if (p.runner === "provider" && p.jobIds !== undefined) {
       // One resource per job, waited on in parallel; a terraform_data after them all is what others depend on.
       if (Token.isUnresolved(p.jobIds)) {
-        throw new ConstructPropsError(`${propLabel(KIND, id, "jobIds")} must be an array (of ids or references) with runner: "provider": it makes one jobgate_job_wait per job`);
+        throw new ConstructPropsError(
+          `${propLabel(KIND, id, "jobIds")} must be an array (of ids or references) with runner: "provider": it makes one jobgate_job_wait per job`,
+        );
       }
       const provider = jobgateProviderFor(this, p.apiUrl, p.forgeVersion);
       this.jobWaits = p.jobIds.map(
@@ -117,7 +119,13 @@ export class JobWait extends Construct implements ITerraformDependable {
           }),
       );
       this.#outcome = undefined;
-      this.resource = createRunnerResource(this, { runner: "terraform_data", triggers: { job_ids: p.jobId }, stored: {}, dependsOn: this.jobWaits, provisioners: [] });
+      this.resource = createRunnerResource(this, {
+        runner: "terraform_data",
+        triggers: { job_ids: p.jobId },
+        stored: {},
+        dependsOn: this.jobWaits,
+        provisioners: [],
+      });
       return;
     }
     if (p.runner === "provider") {

@@ -17,8 +17,7 @@ export class ConstructPropsError extends JobgateError {
 }
 
 /** Works across realms (jest's VM), like the client's guards. */
-export const isConstructPropsError = (value: unknown): value is ConstructPropsError =>
-  isJobgateError(value) && value.name === "ConstructPropsError";
+export const isConstructPropsError = (value: unknown): value is ConstructPropsError => isJobgateError(value) && value.name === "ConstructPropsError";
 
 /** `JobWait "wait-build": "timeout"` — names the construct and the prop. */
 export function propLabel(kind: string, id: string, prop: string): string {
@@ -90,9 +89,7 @@ export function optionalApiUrl(label: string, value: unknown): string | undefine
   }
   if (parsed.username !== "" || parsed.password !== "") {
     // Never echo the URL: it holds a credential.
-    throw new ConstructPropsError(
-      `${label} must not carry credentials; set ${ENV.token} in the environment Terraform runs in instead`,
-    );
+    throw new ConstructPropsError(`${label} must not carry credentials; set ${ENV.token} in the environment Terraform runs in instead`);
   }
   return url;
 }
@@ -111,9 +108,7 @@ export function optionalForgeVersion(label: string, value: unknown): string | un
 export function optionalCli(label: string, value: unknown): readonly string[] | undefined {
   if (value === undefined) return undefined;
   if (!Array.isArray(value) || value.length === 0) {
-    throw new ConstructPropsError(
-      `${label} must be a non-empty array of arguments, such as ["node", "/opt/jobgate/dist/provider-shim/cli/main.js"]`,
-    );
+    throw new ConstructPropsError(`${label} must be a non-empty array of arguments, such as ["node", "/opt/jobgate/dist/provider-shim/cli/main.js"]`);
   }
   value.forEach((arg, index) => {
     if (typeof arg !== "string" || arg === "") {

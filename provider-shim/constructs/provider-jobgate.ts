@@ -59,7 +59,12 @@ export class JobgateProvider extends TerraformProvider {
 
   protected override synthesizeHclAttributes(): Record<string, unknown> {
     const attrs: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries({ api_url: this.config.apiUrl, forge_version: this.config.forgeVersion, ca_file: this.config.caFile, alias: this.alias })) {
+    for (const [name, value] of Object.entries({
+      api_url: this.config.apiUrl,
+      forge_version: this.config.forgeVersion,
+      ca_file: this.config.caFile,
+      alias: this.alias,
+    })) {
       if (value !== undefined) attrs[name] = hclString(value);
     }
     return attrs;

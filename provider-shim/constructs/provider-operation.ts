@@ -56,10 +56,16 @@ export class JobgateOperation extends TerraformResource {
     const c = this.config;
     const simple = hclString;
     const attrs: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries({ method: simple(c.method), path: simple(c.path), body: simple(c.body), idempotency_key: simple(c.idempotencyKey) })) {
+    for (const [name, value] of Object.entries({
+      method: simple(c.method),
+      path: simple(c.path),
+      body: simple(c.body),
+      idempotency_key: simple(c.idempotencyKey),
+    })) {
       if (value !== undefined) attrs[name] = value;
     }
-    if (c.triggers !== undefined) attrs.triggers = { value: hashMapper(stringToHclTerraform)(c.triggers) as unknown, isBlock: false, type: "map", storageClassType: "stringMap" };
+    if (c.triggers !== undefined)
+      attrs.triggers = { value: hashMapper(stringToHclTerraform)(c.triggers) as unknown, isBlock: false, type: "map", storageClassType: "stringMap" };
     const timeouts = timeoutsToHcl(c.timeouts);
     if (timeouts !== undefined) attrs.timeouts = timeouts;
     return attrs;

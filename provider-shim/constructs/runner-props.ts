@@ -106,12 +106,7 @@ const OWN_VARIABLES: Record<string, string> = {
   [ENV.cli]: "cli",
 };
 
-export function normalizeRunnerProps(
-  kind: string,
-  id: string,
-  props: RunnerProps,
-  ownVariables: Record<string, string> = {},
-): NormalizedRunnerProps {
+export function normalizeRunnerProps(kind: string, id: string, props: RunnerProps, ownVariables: Record<string, string> = {}): NormalizedRunnerProps {
   const label = (prop: string) => propLabel(kind, id, prop);
   const environment = optionalEnvironment(label("environment"), props.environment);
   const reserved = { ...OWN_VARIABLES, ...ownVariables };
@@ -126,7 +121,9 @@ export function normalizeRunnerProps(
     // These shape the local-exec command; the provider's resource has no command.
     for (const prop of ["cli", "environment", "onFailure", "quiet"] as const) {
       if (props[prop] !== undefined) {
-        throw new ConstructPropsError(`${label(prop)} only applies to the local-exec runners ("terraform_data", "null_resource"), not to runner "provider"; remove it`);
+        throw new ConstructPropsError(
+          `${label(prop)} only applies to the local-exec runners ("terraform_data", "null_resource"), not to runner "provider"; remove it`,
+        );
       }
     }
   }

@@ -30,7 +30,10 @@ function nullProviderModule(): typeof NullProviderModule {
   try {
     return require("@cdktf/provider-null") as typeof NullProviderModule;
   } catch (error) {
-    throw new ConstructPropsError('runner "null_resource" needs @cdktf/provider-null: npm install @cdktf/provider-null (or use the default runner "terraform_data")', { cause: error });
+    throw new ConstructPropsError(
+      'runner "null_resource" needs @cdktf/provider-null: npm install @cdktf/provider-null (or use the default runner "terraform_data")',
+      { cause: error },
+    );
   }
 }
 
@@ -111,7 +114,5 @@ function ensureNullProvider(scope: Construct): void {
 }
 
 function nullProviders(stack: TerraformStack): TerraformProvider[] {
-  return stack.node
-    .findAll()
-    .filter((c): c is TerraformProvider => TerraformProvider.isTerraformProvider(c) && c.terraformResourceType === "null");
+  return stack.node.findAll().filter((c): c is TerraformProvider => TerraformProvider.isTerraformProvider(c) && c.terraformResourceType === "null");
 }

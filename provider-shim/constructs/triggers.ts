@@ -48,10 +48,7 @@ export interface OperationIdentity {
  * what changed; the body is hashed so a large or noisy one does not flood the plan.
  * Only strings, so the same map serves `terraform_data` and `null_resource` (map(string)).
  */
-export function operationTriggers(
-  operation: OperationIdentity,
-  hashBody: (body: string) => string = sha256Hex,
-): Record<string, string> {
+export function operationTriggers(operation: OperationIdentity, hashBody: (body: string) => string = sha256Hex): Record<string, string> {
   const triggers: Record<string, string> = { method: operation.method, path: operation.path };
   if (operation.body !== undefined) triggers.body_sha256 = hashBody(operation.body);
   if (operation.idempotencyKey !== undefined) triggers.idempotency_key = operation.idempotencyKey;

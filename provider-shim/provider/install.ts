@@ -61,7 +61,8 @@ export function installProvider(options: InstallOptions): Installed {
   const dir = options.dir ?? defaultPluginDir();
   const platforms = options.platforms ?? [currentPlatform()];
   for (const platform of platforms) {
-    if (!/^[a-z0-9]+_[a-z0-9]+$/.test(platform)) throw new InstallError(`--platform must look like linux_amd64 or darwin_arm64, got ${JSON.stringify(platform)}`);
+    if (!/^[a-z0-9]+_[a-z0-9]+$/.test(platform))
+      throw new InstallError(`--platform must look like linux_amd64 or darwin_arm64, got ${JSON.stringify(platform)}`);
     if (platform.startsWith("windows_")) {
       throw new InstallError("windows is not supported: Terraform on Windows runs only .exe providers, and this provider is a Node.js script");
     }

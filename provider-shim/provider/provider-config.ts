@@ -25,10 +25,31 @@ export const providerSchema: SchemaSpec = {
   block: {
     description: "The jobgate provider: waits on jobs of a jobs API (jobgate serve, or any API that speaks its contract) and turns their results into values.",
     attributes: [
-      { name: "api_url", type: "string", optional: true, description: `Base URL of the jobs API, without \`/v1\` (default \`$${ENV.apiUrl}\`, else \`${DEFAULT_API_URL}\`).` },
-      { name: "token", type: "string", optional: true, sensitive: true, description: `The API's bearer token (default \`$${ENV.token}\`). Prefer the environment: a value here sits in the configuration. It never reaches state.` },
-      { name: "forge_version", type: "string", optional: true, description: `The \`Forge-Version\` to send, a date such as \`2026-06-23\` (default \`$${ENV.forgeVersion}\`, else the API's latest).` },
-      { name: "ca_file", type: "string", optional: true, description: `A PEM bundle to trust beside the system roots, e.g. a TLS-inspecting proxy's CA (default \`$${ENV.caFile}\`).` },
+      {
+        name: "api_url",
+        type: "string",
+        optional: true,
+        description: `Base URL of the jobs API, without \`/v1\` (default \`$${ENV.apiUrl}\`, else \`${DEFAULT_API_URL}\`).`,
+      },
+      {
+        name: "token",
+        type: "string",
+        optional: true,
+        sensitive: true,
+        description: `The API's bearer token (default \`$${ENV.token}\`). Prefer the environment: a value here sits in the configuration. It never reaches state.`,
+      },
+      {
+        name: "forge_version",
+        type: "string",
+        optional: true,
+        description: `The \`Forge-Version\` to send, a date such as \`2026-06-23\` (default \`$${ENV.forgeVersion}\`, else the API's latest).`,
+      },
+      {
+        name: "ca_file",
+        type: "string",
+        optional: true,
+        description: `A PEM bundle to trust beside the system roots, e.g. a TLS-inspecting proxy's CA (default \`$${ENV.caFile}\`).`,
+      },
     ],
   },
 };
@@ -71,12 +92,19 @@ function checkApiUrl(apiUrl: string, source: string): Diagnostic[] {
   } catch {
     return [errorDiag(`Invalid ${source}`, `${source} must be an absolute http(s) URL such as ${DEFAULT_API_URL}, got ${JSON.stringify(apiUrl)}.`, attribute)];
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") return [errorDiag(`Invalid ${source}`, `${source} must use http or https, got ${JSON.stringify(url.protocol)}.`, attribute)];
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    return [errorDiag(`Invalid ${source}`, `${source} must use http or https, got ${JSON.stringify(url.protocol)}.`, attribute)];
   if (url.username !== "" || url.password !== "") {
     return [errorDiag(`Invalid ${source}`, `${source} must not contain credentials; the token goes in token (or JOBGATE_TOKEN).`, attribute)];
   }
   if (/\/v1\/*$/.test(url.pathname)) {
-    return [errorDiag(`Invalid ${source}`, `${source} must not end in /v1: the provider adds the version path itself (use ${url.origin}${url.pathname.replace(/\/v1\/*$/, "") || ""}).`, attribute)];
+    return [
+      errorDiag(
+        `Invalid ${source}`,
+        `${source} must not end in /v1: the provider adds the version path itself (use ${url.origin}${url.pathname.replace(/\/v1\/*$/, "") || ""}).`,
+        attribute,
+      ),
+    ];
   }
   return [];
 }
@@ -95,7 +123,12 @@ export function configureProvider(config: CtyObject, env: NodeJS.ProcessEnv, use
   }
   const token = text(config.token) ?? fromEnv(env, ENV.token);
   if (token === undefined) {
-    diagnostics.push(errorDiag("No token for the jobs API", `Set ${ENV.token} in the environment Terraform runs in (or the provider's token argument) to the API's bearer token.`));
+    diagnostics.push(
+      errorDiag(
+        "No token for the jobs API",
+        `Set ${ENV.token} in the environment Terraform runs in (or the provider's token argument) to the API's bearer token.`,
+      ),
+    );
   } else if (/\s/.test(token)) {
     diagnostics.push(errorDiag("Invalid token", "The token contains whitespace."));
   }
@@ -103,7 +136,10 @@ export function configureProvider(config: CtyObject, env: NodeJS.ProcessEnv, use
   const caFile = text(config.ca_file) ?? fromEnv(env, ENV.caFile);
   if (caFile !== undefined) diagnostics.push(...checkCaFile(caFile, caSource));
   if (diagnostics.some((d) => d.severity === "error")) return { options: undefined, diagnostics };
-  return { options: { apiUrl, token: token!, ...(forgeVersion !== undefined ? { forgeVersion } : {}), ...(caFile !== undefined ? { caFile } : {}), userAgent }, diagnostics };
+  return {
+    options: { apiUrl, token: token!, ...(forgeVersion !== undefined ? { forgeVersion } : {}), ...(caFile !== undefined ? { caFile } : {}), userAgent },
+    diagnostics,
+  };
 }
 
 /** The CA bundle is read and checked here, so that a bad path is a diagnostic on its attribute; the client then trusts it (`caFile`). */
@@ -115,6 +151,7 @@ function checkCaFile(path: string, source: string): Diagnostic[] {
   } catch (error) {
     return [errorDiag(`Cannot read ${source}`, `${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`, attribute)];
   }
-  if (!pem.includes("-----BEGIN CERTIFICATE-----")) return [errorDiag(`Invalid ${source}`, `${path} holds no PEM certificate (-----BEGIN CERTIFICATE-----).`, attribute)];
+  if (!pem.includes("-----BEGIN CERTIFICATE-----"))
+    return [errorDiag(`Invalid ${source}`, `${path} holds no PEM certificate (-----BEGIN CERTIFICATE-----).`, attribute)];
   return [];
 }

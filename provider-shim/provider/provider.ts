@@ -49,7 +49,6 @@ import { PROVIDER_VERSION } from "./version.js";
 export const RESOURCES: readonly ResourceDefinition[] = [operationResource, jobWaitResource];
 export const DATA_SOURCES: readonly DataSourceDefinition[] = [jobDataSource];
 
-
 export interface ProviderOptions {
   readonly logger: Logger;
   readonly env?: NodeJS.ProcessEnv;
@@ -146,7 +145,10 @@ export function createProvider(options: ProviderOptions): Provider {
       if (req.version > r.schema.version) {
         return {
           diagnostics: messages([
-            errorDiag(`${r.typeName}: state from a newer provider`, `The state was written by schema version ${req.version}; this provider knows up to ${r.schema.version}. Use the newer terraform-provider-jobgate.`),
+            errorDiag(
+              `${r.typeName}: state from a newer provider`,
+              `The state was written by schema version ${req.version}; this provider knows up to ${r.schema.version}. Use the newer terraform-provider-jobgate.`,
+            ),
           ]),
         };
       }
@@ -191,7 +193,12 @@ export function createProvider(options: ProviderOptions): Provider {
       }
       const prior = decode(req.prior_state, r.type);
       const result = await r.apply(
-        { prior: prior === null ? null : asObject(prior), planned: asObject(planned), config: asObject(decode(req.config, r.type)), plannedPrivate: req.planned_private ?? Buffer.alloc(0) },
+        {
+          prior: prior === null ? null : asObject(prior),
+          planned: asObject(planned),
+          config: asObject(decode(req.config, r.type)),
+          plannedPrivate: req.planned_private ?? Buffer.alloc(0),
+        },
         ctx,
       );
       return { new_state: dynamic(result.state, r.type), private: result.private, diagnostics: messages(result.diagnostics) };
@@ -201,7 +208,10 @@ export function createProvider(options: ProviderOptions): Provider {
       const r = resource(req.type_name);
       const result = await r.import(req.id, ctx);
       if (result.state === null) return { imported_resources: [], diagnostics: messages(result.diagnostics) };
-      return { imported_resources: [{ type_name: r.typeName, state: dynamic(result.state, r.type), private: result.private }], diagnostics: messages(result.diagnostics) };
+      return {
+        imported_resources: [{ type_name: r.typeName, state: dynamic(result.state, r.type), private: result.private }],
+        diagnostics: messages(result.diagnostics),
+      };
     }),
 
     ReadDataSource: guarded("ReadDataSource", async (req: ReadDataSourceRequest) => {

@@ -53,7 +53,8 @@ export function checkJson(body: unknown): void {
     const { value, depth, field } = stack.pop()!;
     if (typeof value === "number" && !Number.isFinite(value)) throw invalidRequest(`${field || "the body"}: ${value} is not a number JSON can carry`);
     if (typeof value !== "object" || value === null) continue;
-    if (depth + 1 > MAX_JSON_DEPTH) throw new ApiError("invalid_request", `${field || "the body"} is nested deeper than ${MAX_JSON_DEPTH} levels`, {}, "max_json_depth");
+    if (depth + 1 > MAX_JSON_DEPTH)
+      throw new ApiError("invalid_request", `${field || "the body"} is nested deeper than ${MAX_JSON_DEPTH} levels`, {}, "max_json_depth");
     for (const [key, child] of Object.entries(value)) stack.push({ value: child, depth: depth + 1, field: depth === 0 ? key : field });
   }
 }

@@ -69,6 +69,8 @@ export function createGetJobHandler<Caller>(deps: GetJobDeps<Caller>): GetJobHan
   const record = (ex: Answer, status: number): void => requests.record(ex.ctx, ex.req.method, GET_JOB_ROUTE, status);
 
   const finish = (ex: Exchange<Caller>, status: 200 | 304, view: JobView, extra?: readonly string[]): void => {
+    // Name, value pairs, as writeHead takes them.
+    // prettier-ignore
     const headers = [
       "X-Request-Id", ex.ctx.requestId,
       "Forge-Version", ex.ctx.version,

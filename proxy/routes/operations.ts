@@ -68,16 +68,14 @@ export function createOperationsRouter(deps: { store: JobStore; keys: KeyRing; r
   return router;
 }
 
-async function startOperation(
-  deps: Parameters<typeof createOperationsRouter>[0],
-  kind: OperationKind,
-  req: Request,
-  res: Response,
-): Promise<void> {
+async function startOperation(deps: Parameters<typeof createOperationsRouter>[0], kind: OperationKind, req: Request, res: Response): Promise<void> {
   const { principal } = locals(res);
   const siteId = req.params.site_id as string;
   const envId = req.params.env_id as string | undefined;
-  for (const [name, value] of [["site_id", siteId], ["env_id", envId]] as const) {
+  for (const [name, value] of [
+    ["site_id", siteId],
+    ["env_id", envId],
+  ] as const) {
     if (value !== undefined && !isIdentifier(value)) throw invalidRequest(`${name} in the path must be an identifier`);
   }
   const body: unknown = req.body === undefined ? {} : req.body;
@@ -90,7 +88,7 @@ async function startOperation(
   if (body.team_id !== undefined && !isIdentifier(body.team_id)) {
     throw invalidRequest("team_id must be an identifier string");
   }
-  const teamId = principal.teamId ?? (body.team_id) ?? DEFAULT_TEAM;
+  const teamId = principal.teamId ?? body.team_id ?? DEFAULT_TEAM;
   if (!pinsAllow(principal, teamId, siteId)) throw new ApiError("not_found", `site ${siteId} not found`);
   const idempotencyKey = req.get("Idempotency-Key");
   if (idempotencyKey !== undefined && !isIdempotencyKey(idempotencyKey)) {
@@ -117,5 +115,7 @@ async function startOperation(
 
 /** What makes two calls "the same request": method, path, body, and the team the job lands in. */
 function fingerprint(req: Request, teamId: string): string {
-  return createHash("sha256").update(`${req.method} ${req.path}\n${teamId}\n${JSON.stringify(req.body ?? {})}`).digest("hex");
+  return createHash("sha256")
+    .update(`${req.method} ${req.path}\n${teamId}\n${JSON.stringify(req.body ?? {})}`)
+    .digest("hex");
 }

@@ -132,7 +132,11 @@ function filtersOf(job: StoredJob, statuses: readonly (JobStatus | undefined)[])
 }
 
 function matches(filter: ListFilter, job: StoredJob): boolean {
-  return canSee(filter, job) && (filter.status === undefined || job.status === filter.status) && (filter.resourceType === undefined || job.resource.type === filter.resourceType);
+  return (
+    canSee(filter, job) &&
+    (filter.status === undefined || job.status === filter.status) &&
+    (filter.resourceType === undefined || job.resource.type === filter.resourceType)
+  );
 }
 
 function keyOf(filter: ListFilter): string {

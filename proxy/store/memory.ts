@@ -244,7 +244,8 @@ export class MemoryBackend {
   private makeRoom(account: string, shelf: AccountShelf): void {
     if (held(shelf) >= this.maxAccountJobs) {
       const oldest = shelf.finished.keys().next();
-      if (oldest.done === true) throw new AccountFullError(`account ${account} holds ${shelf.inFlight} jobs in flight (--max-account-jobs ${this.maxAccountJobs})`);
+      if (oldest.done === true)
+        throw new AccountFullError(`account ${account} holds ${shelf.inFlight} jobs in flight (--max-account-jobs ${this.maxAccountJobs})`);
       this.evict(oldest.value);
     }
     if (this.jobs.size < this.maxJobs) return;
@@ -253,7 +254,8 @@ export class MemoryBackend {
       if (candidate.finished.size === 0 || (candidate !== shelf && held(candidate) <= held(shelf))) continue;
       if (victim === undefined || held(candidate) > held(victim)) victim = candidate;
     }
-    if (victim === undefined) throw new StoreFullError(`the store holds ${this.jobs.size} jobs, and those that could make room are in flight (--max-jobs ${this.maxJobs})`);
+    if (victim === undefined)
+      throw new StoreFullError(`the store holds ${this.jobs.size} jobs, and those that could make room are in flight (--max-jobs ${this.maxJobs})`);
     this.evict(victim.finished.keys().next().value!);
   }
 
@@ -283,7 +285,11 @@ export class MemoryBackend {
   private shelfOf(account: string): AccountShelf {
     let shelf = this.accounts.get(account);
     if (shelf === undefined) {
-      const keys = new LRUCache<string, { fingerprint: string; jobId: string }>({ max: this.maxKeysPerAccount, ttl: IDEMPOTENCY_KEY_TTL_MS, perf: { now: () => this.now() } });
+      const keys = new LRUCache<string, { fingerprint: string; jobId: string }>({
+        max: this.maxKeysPerAccount,
+        ttl: IDEMPOTENCY_KEY_TTL_MS,
+        perf: { now: () => this.now() },
+      });
       this.accounts.set(account, (shelf = { inFlight: 0, finished: new Map(), keys }));
     }
     return shelf;

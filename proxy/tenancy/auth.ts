@@ -47,7 +47,9 @@ export interface Credential {
 export function credentialOf(credentials: RequestCredentials): Credential {
   const token = bearerToken(credentials.authorization);
   if (token === undefined) {
-    throw unauthenticated(credentials.authorization === undefined ? MISSING_TOKEN : "the Authorization header is not Bearer <token> with a token of visible ASCII characters");
+    throw unauthenticated(
+      credentials.authorization === undefined ? MISSING_TOKEN : "the Authorization header is not Bearer <token> with a token of visible ASCII characters",
+    );
   }
   return { token, tokenHash: sha256Hex(token), forgeVersion: credentials.forgeVersion };
 }

@@ -174,7 +174,9 @@ export class JobWatch {
       // The first-byte window covers the answer's head too: a buffering middlebox may hold that as well.
       const firstByteBy = performance.now() + this.options.sseFirstByteMs;
       const headTimer = setTimeout(() => connection.abort(STREAM_SILENT), this.options.sseFirstByteMs);
-      const res = await this.deps.fetchFor("watch_stream")(url, { headers, signal: connection.signal }).finally(() => clearTimeout(headTimer));
+      const res = await this.deps
+        .fetchFor("watch_stream")(url, { headers, signal: connection.signal })
+        .finally(() => clearTimeout(headTimer));
       connectedAt = performance.now();
       if (res.status !== 200 || res.body === null) throw await errorFromResponse(res, `GET /v1/jobs/${this.jobId}/stream`);
       const stream = readEvents(res.body as AsyncIterable<Uint8Array>, {
@@ -197,7 +199,11 @@ export class JobWatch {
         const job = parseJson(event.data);
         // Only a well-formed state of this very job is cached and served.
         if (!Number.isSafeInteger(version) || version < 1 || !looksLikeJob(job) || job.id !== this.jobId) {
-          throw new HttpError(`the upstream stream sent an event that is not a state of job ${this.jobId}`, { status: 502, code: "bad_upstream_event", requestId: undefined });
+          throw new HttpError(`the upstream stream sent an event that is not a state of job ${this.jobId}`, {
+            status: 502,
+            code: "bad_upstream_event",
+            requestId: undefined,
+          });
         }
         events++;
         const terminal = this.deps.cache.put(this.jobId, job, version).terminal;
@@ -225,7 +231,10 @@ export class JobWatch {
 
   /** One upstream ETag long-poll; true when the job reached a terminal state. */
   private async pollOnce(credentials: Credential): Promise<boolean> {
-    const client = upstreamClient(this.options.upstreamUrl, credentials, this.deps.fetchFor("watch_poll"), { longPollS: this.options.longPollS, holds: this.deps.holds });
+    const client = upstreamClient(this.options.upstreamUrl, credentials, this.deps.fetchFor("watch_poll"), {
+      longPollS: this.options.longPollS,
+      holds: this.deps.holds,
+    });
     const cached = this.deps.cache.get(this.jobId);
     const result = await client.getJob(this.jobId, {
       ...(cached !== undefined ? { etag: cached.etag, waitS: this.deps.holds.waitS } : {}),

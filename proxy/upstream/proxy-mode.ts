@@ -65,10 +65,7 @@ export function createProxyMode(deps: ModeDeps & { upstream: string }): ServeMod
   return {
     getJob: createGetJobHandler({ ...deps, read }),
     store: undefined,
-    routers: [
-      createListPassthroughRouter({ upstreamUrl: upstream, fetch: upstreamMetrics.countingFetch("list") }),
-      createStreamJobRouter({ ...deps, read }),
-    ],
+    routers: [createListPassthroughRouter({ upstreamUrl: upstream, fetch: upstreamMetrics.countingFetch("list") }), createStreamJobRouter({ ...deps, read })],
     allowedMethods: READ_PATHS,
     jobsByStatus: async () => cache.byStatus(),
     checkHealth: async () => {},

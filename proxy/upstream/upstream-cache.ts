@@ -51,7 +51,12 @@ export class UpstreamCache {
 
   /** Every state past `afterVersion` (a cached one at once); never `undefined`: eviction is not an end. */
   subscribe(jobId: string, afterVersion: number, onChange: (job: CachedJob) => void): () => void {
-    return this.changes.subscribe(jobId, afterVersion, (job) => job !== undefined && onChange(job), () => this.entries.get(jobId));
+    return this.changes.subscribe(
+      jobId,
+      afterVersion,
+      (job) => job !== undefined && onChange(job),
+      () => this.entries.get(jobId),
+    );
   }
 
   /** Local requests held on the job right now. */

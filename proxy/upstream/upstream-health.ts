@@ -73,6 +73,9 @@ export class UpstreamHealth {
     if (!down) return this.reached();
     if (!this.#reachable) return;
     this.#reachable = false;
-    this.logger.info({ upstream: this.upstream, reason: (error as Error).message }, "upstream unreachable; answering 503 with Retry-After and retrying with backoff");
+    this.logger.info(
+      { upstream: this.upstream, reason: (error as Error).message },
+      "upstream unreachable; answering 503 with Retry-After and retrying with backoff",
+    );
   }
 }

@@ -88,7 +88,13 @@ export class OpenApiDocument {
       response = this.resolved.components.responses.MethodNotAllowed;
       const allow = header(observed.headers, "allow");
       const documented = documentedMethods(pathItem, mode);
-      if (allow !== undefined && !sameSet(allow.split(",").map((m) => m.trim()), documented)) {
+      if (
+        allow !== undefined &&
+        !sameSet(
+          allow.split(",").map((m) => m.trim()),
+          documented,
+        )
+      ) {
         problems.push(`${where}: Allow is "${allow}" but the document lists ${documented.join(", ")}`);
       }
     } else {
@@ -113,7 +119,9 @@ export class OpenApiDocument {
       .map(([name, value]) => `  ${name}: ${value}`)
       .join("\n");
     const body = typeof observed.body === "string" ? observed.body : JSON.stringify(observed.body);
-    throw new Error(`the answer does not conform to docs/openapi.yaml:\n- ${problems.join("\n- ")}\n${observed.status}\n${headers}\n\n${(body ?? "").slice(0, 2000)}`);
+    throw new Error(
+      `the answer does not conform to docs/openapi.yaml:\n- ${problems.join("\n- ")}\n${observed.status}\n${headers}\n\n${(body ?? "").slice(0, 2000)}`,
+    );
   }
 
   /** Every documented `METHOD route status`, plus the 405 of each path and the unknown-route 404. */
@@ -306,7 +314,12 @@ function describe(validate: ValidateFunction): string {
   return (validate.errors ?? [])
     .map((error) => {
       const at = error.instancePath === "" ? "" : `${error.instancePath} `;
-      const extra = error.keyword === "additionalProperties" ? `: ${error.params.additionalProperty}` : error.keyword === "enum" ? `: ${error.params.allowedValues.join(", ")}` : "";
+      const extra =
+        error.keyword === "additionalProperties"
+          ? `: ${error.params.additionalProperty}`
+          : error.keyword === "enum"
+            ? `: ${error.params.allowedValues.join(", ")}`
+            : "";
       return `${at}${error.message ?? "is invalid"}${extra}`;
     })
     .join("; ");

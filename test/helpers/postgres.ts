@@ -12,7 +12,9 @@ export const postgresBinaries = findPostgresBinaries();
 
 if (postgresBinaries === undefined && process.env.CI !== undefined && process.env.CI !== "" && process.env.CI !== "false") {
   // CI must run these suites: .ci/run installs PostgreSQL when it is missing.
-  throw new Error(`CI is set and there is no PostgreSQL >= ${MIN_POSTGRES_MAJOR} (initdb, pg_ctl, postgres) on PATH or in /usr/lib/postgresql/*/bin; .ci/run installs it`);
+  throw new Error(
+    `CI is set and there is no PostgreSQL >= ${MIN_POSTGRES_MAJOR} (initdb, pg_ctl, postgres) on PATH or in /usr/lib/postgresql/*/bin; .ci/run installs it`,
+  );
 }
 if (postgresBinaries === undefined) {
   const lines = [

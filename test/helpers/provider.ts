@@ -60,7 +60,9 @@ export function startProvider(env: NodeJS.ProcessEnv): RunningProvider {
   let stdout = "";
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal })),
+  );
   const handshake = new Promise<Handshake>((resolve, reject) => {
     child.stdout.on("data", (chunk: Buffer) => {
       stdout += chunk.toString();
@@ -113,6 +115,8 @@ export function connect(handshake: Handshake, clientCert: PluginCertificate): Pr
 /** Promise form of a unary call, with a deadline. */
 export function unary<T = any>(client: grpc.Client & Record<string, any>, method: string, request: object, timeoutMs = 10_000): Promise<T> {
   return new Promise((resolve, reject) => {
-    client[method](request, { deadline: Date.now() + timeoutMs }, (error: grpc.ServiceError | null, response: T) => (error ? reject(error) : resolve(response)));
+    client[method](request, { deadline: Date.now() + timeoutMs }, (error: grpc.ServiceError | null, response: T) =>
+      error ? reject(error) : resolve(response),
+    );
   });
 }

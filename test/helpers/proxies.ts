@@ -28,7 +28,9 @@ export function describeWith(binaries: readonly string[], file: string): jest.De
   const missing = binaries.filter((name) => !hasBinary(name));
   if (missing.length === 0) return describe;
   const line = `#  SKIPPING ${file}: ${missing.join(", ")} not installed (apt-get install -y nginx squid).`;
-  console.warn(`\n${"#".repeat(line.length + 2)}\n${line}  #\n#  The real-proxy suite did NOT run.${" ".repeat(Math.max(0, line.length - 34))}#\n${"#".repeat(line.length + 2)}\n`);
+  console.warn(
+    `\n${"#".repeat(line.length + 2)}\n${line}  #\n#  The real-proxy suite did NOT run.${" ".repeat(Math.max(0, line.length - 34))}#\n${"#".repeat(line.length + 2)}\n`,
+  );
   return describe.skip;
 }
 
@@ -233,7 +235,12 @@ ${servers.join("\n")}
   return {
     ports,
     urls: sites.map((site, i) => `${site.tls !== undefined ? "https" : "http"}://127.0.0.1:${ports[i]}`),
-    accessLog: () => (existsSync(join(dir, "access.log")) ? readFileSync(join(dir, "access.log"), "utf8").split("\n").filter((l) => l !== "") : []),
+    accessLog: () =>
+      existsSync(join(dir, "access.log"))
+        ? readFileSync(join(dir, "access.log"), "utf8")
+            .split("\n")
+            .filter((l) => l !== "")
+        : [],
     async close() {
       await stop(child);
       rmSync(dir, { recursive: true, force: true });
@@ -264,7 +271,23 @@ export function makeTestCa(names: readonly string[] = ["localhost", API_HOST]): 
   run(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", `/CN=${names[0]}`]);
   writeFileSync(join(dir, "ext.cnf"), `subjectAltName=${san}\n`);
   run(["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf"]);
-  run(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "self.key", "-out", "self.pem", "-days", "2", "-subj", `/CN=${names[0]}`, "-addext", `subjectAltName=${san}`]);
+  run([
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    "self.key",
+    "-out",
+    "self.pem",
+    "-days",
+    "2",
+    "-subj",
+    `/CN=${names[0]}`,
+    "-addext",
+    `subjectAltName=${san}`,
+  ]);
   for (const file of ["ca.pem", "server.pem", "server.key", "self.pem", "self.key"]) chmodSync(join(dir, file), 0o644);
   return {
     caFile: join(dir, "ca.pem"),

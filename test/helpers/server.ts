@@ -35,10 +35,7 @@ export interface TestServer {
 
 /** A real server on an ephemeral port with the test keys and silent logs. */
 export async function startTestServer(options: ServeOptions = {}, deps: ServerDeps = {}): Promise<TestServer> {
-  const server = await startServer(
-    { port: 0, logLevel: "silent", ...options },
-    { keys: testKeyRing(), logger: pino({ level: "silent" }), ...deps },
-  );
+  const server = await startServer({ port: 0, logLevel: "silent", ...options }, { keys: testKeyRing(), logger: pino({ level: "silent" }), ...deps });
   return wrap(server);
 }
 

@@ -44,7 +44,11 @@ export const TERRAFORM_TIMEOUT_MS = 90_000;
 
 export function startTerraform(cwd: string, env: NodeJS.ProcessEnv, args: readonly string[]): RunningTerraform {
   const started = performance.now();
-  const child = spawn("terraform", [...args, ...(args[0] === "output" || args[0] === "show" ? [] : ["-no-color"])], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn("terraform", [...args, ...(args[0] === "output" || args[0] === "show" ? [] : ["-no-color"])], {
+    cwd,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   let stdout = "";
   const watchers: { pattern: RegExp; resolve: () => void }[] = [];
@@ -144,7 +148,8 @@ export function processesMentioning(needle: string): { pid: number; cmdline: str
   const result = spawnSync("ps", ["-eo", "pid=,args="], { encoding: "utf8" });
   for (const line of result.stdout.split("\n")) {
     const match = /^\s*(\d+)\s+(.*)$/.exec(line);
-    if (match && match[2]!.includes(needle) && Number(match[1]) !== process.pid && !match[2]!.startsWith("ps ")) found.push({ pid: Number(match[1]), cmdline: match[2]! });
+    if (match && match[2]!.includes(needle) && Number(match[1]) !== process.pid && !match[2]!.startsWith("ps "))
+      found.push({ pid: Number(match[1]), cmdline: match[2]! });
   }
   return found;
 }

@@ -93,11 +93,11 @@ export function describeLongPoll(backend: TestBackend): void {
     });
 
     test.each([
-      [{ prefer: "wait=soon" }, "", "Prefer: wait must be a whole number of seconds (e.g. 30), got \"soon\""],
-      [{ prefer: "wait=-1" }, "", "Prefer: wait must be a whole number of seconds (e.g. 30), got \"-1\""],
+      [{ prefer: "wait=soon" }, "", 'Prefer: wait must be a whole number of seconds (e.g. 30), got "soon"'],
+      [{ prefer: "wait=-1" }, "", 'Prefer: wait must be a whole number of seconds (e.g. 30), got "-1"'],
       [{ prefer: "wait" }, "", "Prefer: wait needs a value in seconds, e.g. wait=30"],
-      [{}, "?wait=1.5", "query parameter wait must be a whole number of seconds (e.g. 30), got \"1.5\""],
-      [{}, "?wait=1&wait=2", "query parameter wait must be a whole number of seconds (e.g. 30), got \"1,2\""],
+      [{}, "?wait=1.5", 'query parameter wait must be a whole number of seconds (e.g. 30), got "1.5"'],
+      [{}, "?wait=1&wait=2", 'query parameter wait must be a whole number of seconds (e.g. 30), got "1,2"'],
     ])("a malformed wait is a 400 naming wait (%#)", async (headers, query, message) => {
       const job = await api.publish();
       const res = await poll(job.id, headers, query);

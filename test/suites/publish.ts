@@ -39,7 +39,10 @@ export function describePublish(backend: TestBackend): void {
       [{ ...publishBody, team_id: undefined }, "team_id must be an identifier string (required unless the key is pinned to a team)"],
       [{ ...publishBody, resource: "site_1" }, "resource must be an object { type, site_id, env_id? }"],
       [{ ...publishBody, resource: { type: "deployment" } }, "resource.site_id must be an identifier string"],
-      [{ ...publishBody, resource: { type: "deployment", site_id: "s", id: "x" } }, "unknown field resource.id; expected resource.type, resource.site_id, resource.env_id"],
+      [
+        { ...publishBody, resource: { type: "deployment", site_id: "s", id: "x" } },
+        "unknown field resource.id; expected resource.type, resource.site_id, resource.env_id",
+      ],
       [{ ...publishBody, id: "job_123" }, "id must be job_ followed by a ULID (26 characters of Crockford base32)"],
     ])("a malformed publish is a 400 naming the field (%#)", async (body, message) => {
       const res = await post(body);

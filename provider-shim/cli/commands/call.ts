@@ -95,6 +95,8 @@ function readBody(data: string | undefined): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(`--data (${source}): not valid JSON (${(error as Error).message}); expected e.g. '{"duration_ms": 10000}' or @body.json`, { cause: error });
+    throw new ConfigError(`--data (${source}): not valid JSON (${(error as Error).message}); expected e.g. '{"duration_ms": 10000}' or @body.json`, {
+      cause: error,
+    });
   }
 }

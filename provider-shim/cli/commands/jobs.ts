@@ -248,7 +248,8 @@ function listFilters(flags: ListFlags): { status?: JobStatus; resourceType?: str
   let limit: number | undefined;
   if (flags.limit !== undefined) {
     limit = /^\d{1,3}$/.test(flags.limit) ? Number(flags.limit) : NaN;
-    if (!(limit >= 1 && limit <= MAX_PAGE_SIZE)) throw new ConfigError(`--limit must be a whole number from 1 to ${MAX_PAGE_SIZE}, got ${JSON.stringify(flags.limit)}`);
+    if (!(limit >= 1 && limit <= MAX_PAGE_SIZE))
+      throw new ConfigError(`--limit must be a whole number from 1 to ${MAX_PAGE_SIZE}, got ${JSON.stringify(flags.limit)}`);
   }
   return {
     ...(flags.status !== undefined ? { status: flags.status } : {}),

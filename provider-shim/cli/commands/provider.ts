@@ -13,7 +13,10 @@ import { EXIT } from "../exit-codes.js";
 const BUNDLE = fileURLToPath(new URL("../../../provider/terraform-provider-jobgate.cjs", import.meta.url));
 
 export function registerProvider(program: Command): void {
-  const provider = program.command("provider").summary("install the jobgate Terraform provider").description("The jobgate/jobgate Terraform provider (terraform-provider-jobgate).");
+  const provider = program
+    .command("provider")
+    .summary("install the jobgate Terraform provider")
+    .description("The jobgate/jobgate Terraform provider (terraform-provider-jobgate).");
   provider
     .command("install")
     .summary("write the provider into a local plugin directory (air-gapped terraform init)")
@@ -24,7 +27,12 @@ export function registerProvider(program: Command): void {
         "Needs `node` (>= 20.19) on the PATH Terraform runs with.",
     )
     .option("--dir <dir>", `plugin directory (default ${defaultPluginDir()})`)
-    .option("--platform <os_arch>", `platform to write it for, repeatable (default ${currentPlatform()}); the package is the same for every platform`, collect, [])
+    .option(
+      "--platform <os_arch>",
+      `platform to write it for, repeatable (default ${currentPlatform()}); the package is the same for every platform`,
+      collect,
+      [],
+    )
     .addHelpText(
       "after",
       `

@@ -65,7 +65,8 @@ const SIZE_UNITS: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, Gi
 /** Bytes of a size flag: a whole number with an optional unit (B, KiB, MiB, GiB). */
 function byteSize(text: string, flag: string): number {
   const match = SIZE.exec(text.trim());
-  if (match === null) throw new ServeOptionsError(`${flag} must be a size such as 1MiB, 256MiB or 65536 (bytes; units B, KiB, MiB, GiB), got ${JSON.stringify(text)}`);
+  if (match === null)
+    throw new ServeOptionsError(`${flag} must be a size such as 1MiB, 256MiB or 65536 (bytes; units B, KiB, MiB, GiB), got ${JSON.stringify(text)}`);
   return Number(match[1]) * SIZE_UNITS[match[2] ?? "B"]!;
 }
 
@@ -143,7 +144,11 @@ export function registerServe(program: Command): void {
       "--store <store>",
       `where jobs live: ${MEMORY_STORE} (this process), or postgres://user:password@host:5432/db (PostgreSQL >= 15, shared by every replica given the same URL); default $${ENV.storeUrl}, else ${MEMORY_STORE}`,
     )
-    .option("--max-wait <duration>", "longest long-poll hold a client may ask for; keep it under the idle timeout of any proxy or load balancer in front", formatDuration(DEFAULT_MAX_WAIT_S * 1000))
+    .option(
+      "--max-wait <duration>",
+      "longest long-poll hold a client may ask for; keep it under the idle timeout of any proxy or load balancer in front",
+      formatDuration(DEFAULT_MAX_WAIT_S * 1000),
+    )
     .option("--heartbeat <duration>", "interval of SSE heartbeat comments", formatDuration(HEARTBEAT_MS))
     .option("--max-jobs <n>", "bound on jobs held (in flight + finished)", String(DEFAULT_MAX_JOBS))
     .option("--retention <duration>", "how long finished jobs are kept at least", formatDuration(DEFAULT_RETENTION_MS))
@@ -154,14 +159,34 @@ export function registerServe(program: Command): void {
     .option("--upstream <url>", "proxy mode: the upstream jobs API's base URL (instead of --keys)")
     .option("--access-ttl <duration>", "proxy mode: how long the upstream's yes to a token for a job is trusted", formatDuration(DEFAULT_ACCESS_TTL_MS))
     .option("--watch-idle <duration>", "proxy mode: end an upstream watch nobody asked about for this long", formatDuration(DEFAULT_WATCH_IDLE_MS))
-    .option("--upstream-sse-first-byte <duration>", "proxy mode: an upstream stream silent this long is buffered; long-poll instead", formatDuration(DEFAULT_SSE_FIRST_BYTE_MS))
+    .option(
+      "--upstream-sse-first-byte <duration>",
+      "proxy mode: an upstream stream silent this long is buffered; long-poll instead",
+      formatDuration(DEFAULT_SSE_FIRST_BYTE_MS),
+    )
     .option("--max-holds-per-key <n>", "limit: long-polls and streams one key may hold at once; 429 past it", String(DEFAULT_MAX_HOLDS_PER_KEY))
     .option("--stream-buffer <size>", "limit: unsent SSE bytes of one stream before its stalled reader is dropped", formatSize(DEFAULT_STREAM_BUFFER_BYTES))
-    .option("--stream-buffer-total <size>", "limit: unsent SSE bytes of all streams; past it the most-behind streams end first", formatSize(DEFAULT_STREAM_BUFFER_TOTAL_BYTES))
+    .option(
+      "--stream-buffer-total <size>",
+      "limit: unsent SSE bytes of all streams; past it the most-behind streams end first",
+      formatSize(DEFAULT_STREAM_BUFFER_TOTAL_BYTES),
+    )
     .option("--max-account-jobs <n>", "limit: jobs one account may hold; its own oldest finished jobs make room, else 429", String(DEFAULT_MAX_ACCOUNT_JOBS))
-    .option("--max-idempotency-keys <n>", "limit: Idempotency-Keys kept per account (at least 24h each, unless this bound forces one out)", String(DEFAULT_MAX_IDEMPOTENCY_KEYS))
-    .option("--headers-timeout <duration>", "limit: a request's headers must arrive within this; 408 and the connection closed", formatDuration(DEFAULT_HEADERS_TIMEOUT_MS))
-    .option("--body-timeout <duration>", "limit: a body must arrive within this of its headers; 408 and the connection closed", formatDuration(DEFAULT_BODY_TIMEOUT_MS))
+    .option(
+      "--max-idempotency-keys <n>",
+      "limit: Idempotency-Keys kept per account (at least 24h each, unless this bound forces one out)",
+      String(DEFAULT_MAX_IDEMPOTENCY_KEYS),
+    )
+    .option(
+      "--headers-timeout <duration>",
+      "limit: a request's headers must arrive within this; 408 and the connection closed",
+      formatDuration(DEFAULT_HEADERS_TIMEOUT_MS),
+    )
+    .option(
+      "--body-timeout <duration>",
+      "limit: a body must arrive within this of its headers; 408 and the connection closed",
+      formatDuration(DEFAULT_BODY_TIMEOUT_MS),
+    )
     .option("--ca-file <path>", `proxy mode: trust the certificates in this PEM bundle too, for the upstream (default $${ENV.caFile})`)
     .addHelpText(
       "after",

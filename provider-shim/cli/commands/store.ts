@@ -34,7 +34,9 @@ export function registerStore(program: Command): void {
       let url: string;
       try {
         if (text === undefined || text === "" || text === "memory") {
-          throw new ServeOptionsError(`--store (or ${ENV.storeUrl}) must be a URL such as postgres://user:password@host:5432/jobgate (the memory store has no schema)`);
+          throw new ServeOptionsError(
+            `--store (or ${ENV.storeUrl}) must be a URL such as postgres://user:password@host:5432/jobgate (the memory store has no schema)`,
+          );
         }
         url = postgresStoreUrl(text);
       } catch (error) {
@@ -56,7 +58,9 @@ export function registerStore(program: Command): void {
             : `jobgate store migrate: ${where}: already at version ${report.to}; nothing to do\n`,
         );
         if (report.to > SCHEMA_VERSION) {
-          process.stderr.write(`jobgate store migrate: the schema (version ${report.to}) is newer than this jobgate knows (${SCHEMA_VERSION}); upgrade jobgate\n`);
+          process.stderr.write(
+            `jobgate store migrate: the schema (version ${report.to}) is newer than this jobgate knows (${SCHEMA_VERSION}); upgrade jobgate\n`,
+          );
         }
         process.exit(0);
       } catch (error) {

@@ -19,18 +19,7 @@
  */
 import { decode, decodeMulti, encode, ExtData } from "@msgpack/msgpack";
 import { collectionElement, describeType, typeFromJson, typeToJson, type CtyType } from "./types.js";
-import {
-  CtyNumber,
-  Dynamic,
-  isCtyNumber,
-  isDynamic,
-  isObjectValue,
-  isUnknown,
-  record,
-  Unknown,
-  type CtyValue,
-  type Refinements,
-} from "./values.js";
+import { CtyNumber, Dynamic, isCtyNumber, isDynamic, isObjectValue, isUnknown, record, Unknown, type CtyValue, type Refinements } from "./values.js";
 
 export const EXT_UNKNOWN = 0;
 export const EXT_REFINED_UNKNOWN = 12;

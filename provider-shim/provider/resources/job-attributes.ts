@@ -29,9 +29,21 @@ export const JOB_ID_COMPUTED: AttributeSpec = {
 };
 
 export const OUTCOME_ATTRIBUTES: readonly AttributeSpec[] = [
-  { name: "status", type: "string", computed: true, description: "The job's status: `succeeded` after a successful apply; `failed`, `queued` or `running` in a tainted resource whose apply failed or was interrupted." },
+  {
+    name: "status",
+    type: "string",
+    computed: true,
+    description:
+      "The job's status: `succeeded` after a successful apply; `failed`, `queued` or `running` in a tainted resource whose apply failed or was interrupted.",
+  },
   { name: "progress", type: "number", computed: true, description: "The job's progress, from 0 to 1 (1 when it succeeded)." },
-  { name: "result", type: "string", computed: true, description: 'The job\'s `result` as JSON text, `"null"` when there is none; read it with `jsondecode(…)`, e.g. `jsondecode(jobgate_operation.deploy.result).release_id`.' },
+  {
+    name: "result",
+    type: "string",
+    computed: true,
+    description:
+      'The job\'s `result` as JSON text, `"null"` when there is none; read it with `jsondecode(…)`, e.g. `jsondecode(jobgate_operation.deploy.result).release_id`.',
+  },
   { name: "error_code", type: "string", computed: true, description: "The failed job's `error.code`, else null." },
   { name: "error_message", type: "string", computed: true, description: "The failed job's `error.message`, else null." },
 ];
@@ -97,7 +109,13 @@ export function validateTimeouts(config: CtyObject): Diagnostic[] {
   try {
     ms = parseDuration(create, "timeouts.create");
   } catch {
-    return [errorDiag("Invalid timeouts.create", `${JSON.stringify(create)} is not a duration; use a number with a unit, such as 90s, 30m or 1h30m (units: ms, s, m, h).`, ["timeouts", "create"])];
+    return [
+      errorDiag(
+        "Invalid timeouts.create",
+        `${JSON.stringify(create)} is not a duration; use a number with a unit, such as 90s, 30m or 1h30m (units: ms, s, m, h).`,
+        ["timeouts", "create"],
+      ),
+    ];
   }
   if (ms < 1000 || ms > MAX_CREATE_TIMEOUT_MS) {
     return [errorDiag("Invalid timeouts.create", `${JSON.stringify(create)} is out of range: it must be from 1s to 168h.`, ["timeouts", "create"])];
@@ -108,7 +126,13 @@ export function validateTimeouts(config: CtyObject): Diagnostic[] {
 export function validateJobId(value: CtyValue, attribute: readonly PathStep[]): Diagnostic[] {
   if (typeof value !== "string") return [];
   if (!isIdentifier(value)) {
-    return [errorDiag("Invalid job id", `${JSON.stringify(value)} is not a job id; expected something like job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK (letters, digits, "_", ".", ":", "-").`, attribute)];
+    return [
+      errorDiag(
+        "Invalid job id",
+        `${JSON.stringify(value)} is not a job id; expected something like job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK (letters, digits, "_", ".", ":", "-").`,
+        attribute,
+      ),
+    ];
   }
   return [];
 }
@@ -155,7 +179,11 @@ export function sameValue(a: CtyValue, b: CtyValue): boolean {
 function canonical(value: CtyValue): unknown {
   if (Array.isArray(value)) return value.map(canonical);
   if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as CtyObject)[k]!)]));
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, canonical((value as CtyObject)[k]!)]),
+    );
   }
   return value;
 }

@@ -15,7 +15,8 @@ export const JOB_DATA_SOURCE_TYPE = "jobgate_job";
 const schema: SchemaSpec = {
   version: 0,
   block: {
-    description: "A job's current state, read without waiting (`status` may be `queued` or `running`). To wait until it finishes, use the `jobgate_job_wait` resource.",
+    description:
+      "A job's current state, read without waiting (`status` may be `queued` or `running`). To wait until it finishes, use the `jobgate_job_wait` resource.",
     attributes: [ID_ATTRIBUTE, { name: "job_id", type: "string", required: true, description: "The job to read (`job_…`)." }, ...OUTCOME_ATTRIBUTES],
   },
 };
@@ -31,7 +32,16 @@ async function read(config: CtyObject, ctx: ProviderContext): Promise<{ state: C
   try {
     const read = await client.getJob(jobId, { signal: ctx.stopSignal });
     if (read.notModified) throw new Error("unexpected 304 without If-None-Match");
-    return { state: withValues(record([["job_id", jobId], ["id", read.job.id]]), outcomeValues(read.job)), diagnostics: [] };
+    return {
+      state: withValues(
+        record([
+          ["job_id", jobId],
+          ["id", read.job.id],
+        ]),
+        outcomeValues(read.job),
+      ),
+      diagnostics: [],
+    };
   } catch (error) {
     return { state: null, diagnostics: [apiErrorDiag(error, `reading job ${jobId}`)] };
   }

@@ -50,7 +50,10 @@ function validate(config: CtyObject): Diagnostic[] {
 
 function plan({ prior, config }: PlanRequest): PlanResult {
   const jobId = attr(config, "job_id");
-  const args = record([["job_id", jobId], ["timeouts", attr(config, "timeouts")]]);
+  const args = record([
+    ["job_id", jobId],
+    ["timeouts", attr(config, "timeouts")],
+  ]);
   if (prior !== null && sameValue(attr(prior, "job_id"), jobId)) return { planned: withValues(prior, args), requiresReplace: [], diagnostics: [] };
   const planned = withValues(withValues(args, plannedOutcome()), record([["id", isUnknown(jobId) ? plannedJobId() : jobId]]));
   return { planned, requiresReplace: prior === null ? [] : [["job_id"]], diagnostics: [] };
@@ -79,7 +82,11 @@ async function read(state: CtyObject, priv: Buffer, ctx: ProviderContext): Promi
 
 async function importState(id: string): Promise<StateResult> {
   if (!isIdentifier(id)) {
-    return { state: null, private: Buffer.alloc(0), diagnostics: [errorDiag("Invalid import id", `Expected a job id such as job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK, got ${JSON.stringify(id)}.`)] };
+    return {
+      state: null,
+      private: Buffer.alloc(0),
+      diagnostics: [errorDiag("Invalid import id", `Expected a job id such as job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK, got ${JSON.stringify(id)}.`)],
+    };
   }
   // The outcome is filled in by the ReadResource Terraform makes right after an import.
   const state = record([

@@ -54,9 +54,20 @@ const schema: SchemaSpec = {
       "Calls an operation of the jobs API that answers `202 Accepted` with a job, and waits until the job finishes. The job's outcome (`result`, `status`, …) becomes attributes other resources can use. Any argument change is a new run (the resource is replaced); destroy only removes it from the state.",
     attributes: [
       ID_ATTRIBUTE,
-      { name: "method", type: "string", optional: true, computed: true, description: `The HTTP method: ${METHODS.map((m) => `\`${m}\``).join(", ")} (default \`${DEFAULT_METHOD}\`).` },
+      {
+        name: "method",
+        type: "string",
+        optional: true,
+        computed: true,
+        description: `The HTTP method: ${METHODS.map((m) => `\`${m}\``).join(", ")} (default \`${DEFAULT_METHOD}\`).`,
+      },
       { name: "path", type: "string", required: true, description: "The operation's path on the API, starting with `/`, e.g. `/v1/sites/site_1/deploys`." },
-      { name: "body", type: "string", optional: true, description: "The JSON request body, as text (use `jsonencode(…)`). Stored in the state: put no secrets in it." },
+      {
+        name: "body",
+        type: "string",
+        optional: true,
+        description: "The JSON request body, as text (use `jsonencode(…)`). Stored in the state: put no secrets in it.",
+      },
       {
         name: "idempotency_key",
         type: "string",
@@ -65,7 +76,12 @@ const schema: SchemaSpec = {
         description:
           "The `Idempotency-Key` of the call. Default: derived from method, path, body and triggers, so a re-run after a timeout or an interrupted apply re-attaches to the same job instead of starting another — and a re-run after a failure gets the same failed job: change `triggers` to run again.",
       },
-      { name: "triggers", type: { map: "string" }, optional: true, description: "Arbitrary strings; changing any of them runs the operation again (with a new derived idempotency key)." },
+      {
+        name: "triggers",
+        type: { map: "string" },
+        optional: true,
+        description: "Arbitrary strings; changing any of them runs the operation again (with a new derived idempotency key).",
+      },
       JOB_ID_COMPUTED,
       ...OUTCOME_ATTRIBUTES,
     ],
@@ -75,7 +91,14 @@ const schema: SchemaSpec = {
 
 /** The derived `Idempotency-Key`: the same call gives the same key on every machine. */
 export function deriveIdempotencyKey(method: string, path: string, body: string | null, triggers: Record<string, string> | null): string {
-  const sortedTriggers = triggers === null ? null : Object.fromEntries(Object.keys(triggers).sort().map((k) => [k, triggers[k]]));
+  const sortedTriggers =
+    triggers === null
+      ? null
+      : Object.fromEntries(
+          Object.keys(triggers)
+            .sort()
+            .map((k) => [k, triggers[k]]),
+        );
   const identity = JSON.stringify([method, path, body, sortedTriggers]);
   return DERIVED_KEY_PREFIX + createHash("sha256").update(identity, "utf8").digest("hex");
 }
@@ -90,10 +113,16 @@ function validate(config: CtyObject): Diagnostic[] {
   if (typeof path === "string") {
     if (!path.startsWith("/") || path.startsWith("//")) {
       diagnostics.push(
-        errorDiag("Invalid path", `path must be a path on the API starting with "/", such as /v1/sites/site_1/deploys (the server is the provider's api_url), got ${JSON.stringify(path)}.`, ["path"]),
+        errorDiag(
+          "Invalid path",
+          `path must be a path on the API starting with "/", such as /v1/sites/site_1/deploys (the server is the provider's api_url), got ${JSON.stringify(path)}.`,
+          ["path"],
+        ),
       );
     } else if (/[\s\x00-\x1f\x7f]/.test(path)) {
-      diagnostics.push(errorDiag("Invalid path", `path must not contain whitespace or control characters (percent-encode them), got ${JSON.stringify(path)}.`, ["path"]));
+      diagnostics.push(
+        errorDiag("Invalid path", `path must not contain whitespace or control characters (percent-encode them), got ${JSON.stringify(path)}.`, ["path"]),
+      );
     }
   }
   const body = attr(config, "body");
@@ -120,7 +149,10 @@ function plannedArguments(config: CtyObject): CtyObject {
   const triggers = attr(config, "triggers");
   let key: CtyValue = attr(config, "idempotency_key");
   if (key === null) {
-    const known = [method, path, body].every((v) => !isUnknown(v)) && !isUnknown(triggers) && (triggers === null || Object.values(triggers as CtyObject).every((v) => !isUnknown(v)));
+    const known =
+      [method, path, body].every((v) => !isUnknown(v)) &&
+      !isUnknown(triggers) &&
+      (triggers === null || Object.values(triggers as CtyObject).every((v) => !isUnknown(v)));
     key = known
       ? deriveIdempotencyKey(method as string, path as string, body as string | null, triggers as Record<string, string> | null)
       : unknown({ notNull: true, stringPrefix: DERIVED_KEY_PREFIX });
@@ -147,7 +179,13 @@ function plan({ prior, config }: PlanRequest): PlanResult {
 }
 
 function createPlan(args: CtyObject): CtyObject {
-  return withValues(withValues(args, plannedOutcome()), record([["id", plannedJobId()], ["job_id", plannedJobId()]]));
+  return withValues(
+    withValues(args, plannedOutcome()),
+    record([
+      ["id", plannedJobId()],
+      ["job_id", plannedJobId()],
+    ]),
+  );
 }
 
 async function apply({ prior, planned }: ApplyRequest, ctx: ProviderContext): Promise<StateResult> {
@@ -168,10 +206,18 @@ async function apply({ prior, planned }: ApplyRequest, ctx: ProviderContext): Pr
   } catch (error) {
     const nothing = { state: null, private: Buffer.alloc(0) };
     if (ctx.stopSignal.aborted) {
-      return { ...nothing, diagnostics: [errorDiag(`Interrupted while calling ${method} ${path}`, "Terraform was interrupted before the operation answered; nothing was recorded.")] };
+      return {
+        ...nothing,
+        diagnostics: [
+          errorDiag(`Interrupted while calling ${method} ${path}`, "Terraform was interrupted before the operation answered; nothing was recorded."),
+        ],
+      };
     }
     if (callDeadline.aborted) {
-      return { ...nothing, diagnostics: [errorDiag(`Timed out calling ${method} ${path}`, `The operation did not answer within timeouts.create (${formatDuration(timeoutMs)}).`)] };
+      return {
+        ...nothing,
+        diagnostics: [errorDiag(`Timed out calling ${method} ${path}`, `The operation did not answer within timeouts.create (${formatDuration(timeoutMs)}).`)],
+      };
     }
     return { ...nothing, diagnostics: [apiErrorDiag(error, `calling ${method} ${path}`)] };
   }
@@ -185,7 +231,16 @@ async function apply({ prior, planned }: ApplyRequest, ctx: ProviderContext): Pr
     first: job,
   });
   const last = outcome.job ?? job;
-  const state = withValues(planned, withValues(outcomeValues(last), record([["id", job.id], ["job_id", job.id]])));
+  const state = withValues(
+    planned,
+    withValues(
+      outcomeValues(last),
+      record([
+        ["id", job.id],
+        ["job_id", job.id],
+      ]),
+    ),
+  );
   return { state, private: encodePrivate({ job_id: job.id, ...(outcome.etag !== undefined ? { etag: outcome.etag } : {}) }), diagnostics: outcome.diagnostics };
 }
 
@@ -216,4 +271,3 @@ export const operationResource: ResourceDefinition = {
   read,
   import: importState,
 };
-

@@ -37,7 +37,12 @@ export async function readJobState(typeName: string, state: CtyObject, priv: Buf
         return {
           state: null,
           private: Buffer.alloc(0),
-          diagnostics: [errorDiag(`Cannot import ${typeName}: job ${jobId} not found`, "The jobs API has no job with this id that the token may see (a job of another account, or outside the token's team or site, reads as not found; finished jobs are kept for the server's retention).")],
+          diagnostics: [
+            errorDiag(
+              `Cannot import ${typeName}: job ${jobId} not found`,
+              "The jobs API has no job with this id that the token may see (a job of another account, or outside the token's team or site, reads as not found; finished jobs are kept for the server's retention).",
+            ),
+          ],
         };
       }
       ctx.logger.info(`${typeName}: job ${jobId} is no longer kept by the API (404); the state keeps its last known values`, { job_id: jobId });

@@ -114,8 +114,10 @@ export function apiErrorDiag(error: unknown, doing: string): Diagnostic {
   if (isAuthError(error)) {
     return errorDiag(`The jobs API refused the token while ${doing}`, `${message}\n\nCheck the provider's token (JOBGATE_TOKEN) and its scopes.`);
   }
-  if (isNotFoundError(error)) return errorDiag(`Not found while ${doing}`, `${message}\n\nA job another account owns, or outside the token's team or site, reads as not found.`);
-  if (isUnreachableError(error)) return errorDiag(`The jobs API is unreachable while ${doing}`, `${message}\n\nCheck api_url (JOBGATE_API_URL) and the network.`);
+  if (isNotFoundError(error))
+    return errorDiag(`Not found while ${doing}`, `${message}\n\nA job another account owns, or outside the token's team or site, reads as not found.`);
+  if (isUnreachableError(error))
+    return errorDiag(`The jobs API is unreachable while ${doing}`, `${message}\n\nCheck api_url (JOBGATE_API_URL) and the network.`);
   if (isJobgateError(error)) return errorDiag(`Error while ${doing}`, message);
   return errorDiag(`Unexpected error while ${doing}`, message);
 }

@@ -132,9 +132,12 @@ export class ChangeFeed {
     }
     if (this.closed) return;
     const backoff = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** this.attempt++);
-    this.retryTimer = setTimeout(() => {
-      if (!this.closed) this.connect().catch(() => undefined);
-    }, backoff / 2 + Math.random() * (backoff / 2));
+    this.retryTimer = setTimeout(
+      () => {
+        if (!this.closed) this.connect().catch(() => undefined);
+      },
+      backoff / 2 + Math.random() * (backoff / 2),
+    );
     this.retryTimer.unref();
   }
 }

@@ -49,9 +49,6 @@ export class PostgresDemoRuns implements DemoRunLedger {
 
   async release(jobIds: readonly string[]): Promise<void> {
     if (jobIds.length === 0) return;
-    await this.query(`UPDATE ${SCHEMA}.demo_runs SET lease_until = now() - interval '1 second' WHERE owner = $1 AND job_id = ANY($2)`, [
-      this.owner,
-      jobIds,
-    ]);
+    await this.query(`UPDATE ${SCHEMA}.demo_runs SET lease_until = now() - interval '1 second' WHERE owner = $1 AND job_id = ANY($2)`, [this.owner, jobIds]);
   }
 }

@@ -19,7 +19,8 @@ const SQLSTATES = new Set([
   "55000", // object_not_in_prerequisite_state (e.g. during recovery)
 ]);
 /** pg's own messages for a connection that ended or never came. */
-const MESSAGES = /Connection terminated|connection timeout|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|Cannot use a pool after calling end|not queryable|Connection ended/i;
+const MESSAGES =
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|Cannot use a pool after calling end|not queryable|Connection ended/i;
 
 export function isUnavailable(error: unknown): boolean {
   if (error instanceof StoreUnavailableError) return true;

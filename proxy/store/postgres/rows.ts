@@ -13,8 +13,7 @@ export const CHANNEL = "jobgate_jobs";
 /** PostgreSQL refuses a payload of 8000 bytes or more. */
 const MAX_PAYLOAD_BYTES = 7_999;
 
-export const JOB_COLUMNS =
-  "id, account, team_id, type, resource_type, resource_id, site_id, env_id, status, progress, result, error, version, created_at";
+export const JOB_COLUMNS = "id, account, team_id, type, resource_type, resource_id, site_id, env_id, status, progress, result, error, version, created_at";
 
 export interface JobRow {
   id: string;

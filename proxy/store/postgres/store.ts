@@ -83,7 +83,7 @@ const HEALTH_TIMEOUT_MS = 2_000;
 /** Lost compare-and-sets before an update gives up (only a storm of writers to one job gets near it). */
 const MAX_UPDATE_ATTEMPTS = 50;
 /** `pg_try_advisory_xact_lock` key of the sweep ("jobg" + 2): one replica sweeps at a time. */
-const SWEEP_LOCK = (0x6a6f6267_00000002n).toString();
+const SWEEP_LOCK = 0x6a6f6267_00000002n.toString();
 
 /** Now, in ms since the epoch, on the database's clock (one clock for every replica). */
 const NOW_MS = "floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
@@ -164,10 +164,7 @@ const COUNTS = prepared(
   `SELECT coalesce(sum(queued), 0)::float8 AS queued, coalesce(sum(running), 0)::float8 AS running,
      coalesce(sum(succeeded), 0)::float8 AS succeeded, coalesce(sum(failed), 0)::float8 AS failed FROM ${SCHEMA}.job_counts`,
 );
-const ACCOUNT_HELD = prepared(
-  "account_held",
-  `SELECT coalesce(sum(in_flight + finished), 0)::float8 AS held FROM ${SCHEMA}.account_counts WHERE account = $1`,
-);
+const ACCOUNT_HELD = prepared("account_held", `SELECT coalesce(sum(in_flight + finished), 0)::float8 AS held FROM ${SCHEMA}.account_counts WHERE account = $1`);
 /** The account the global bound evicts from: the heaviest with a finished job, among `$1` and those holding more than `$2`. */
 const HEAVIEST = prepared(
   "heaviest",
@@ -606,7 +603,9 @@ export class PostgresJobStore implements JobStore {
 
   /** One batch of compare-and-sets (update-batcher.ts); the indexes of those applied. Retried whole on a deadlock. */
   private async compareAndSet(batch: readonly CasWrite[]): Promise<ReadonlySet<number>> {
-    const order = batch.map((_, index) => index).sort((a, b) => (batch[a]!.next.id < batch[b]!.next.id ? -1 : batch[a]!.next.id > batch[b]!.next.id ? 1 : a - b));
+    const order = batch
+      .map((_, index) => index)
+      .sort((a, b) => (batch[a]!.next.id < batch[b]!.next.id ? -1 : batch[a]!.next.id > batch[b]!.next.id ? 1 : a - b));
     const column = <V>(pick: (write: CasWrite) => V): V[] => order.map((index) => pick(batch[index]!));
     const values = [
       order,
