@@ -12,11 +12,10 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { Agent, createServer, request, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { numberFlag, type BenchContext } from "../lib/context.js";
+import { startCountingRelay } from "../lib/counting-relay.js";
 import { createJob, patchJob } from "../lib/http.js";
 import { CLI, TOKEN } from "../lib/paths.js";
 import { startJobgateCli } from "../lib/processes.js";
@@ -27,29 +26,6 @@ const CHANGES = 3;
 const LABELS = ["running 33%", "running 67%", "succeeded 100%"];
 const BODIES = [{ status: "running", progress: 0.33 }, { status: "running", progress: 0.67 }, { status: "succeeded" }];
 const TICKS_PER_S = 100; // Linux USER_HZ
-
-async function countingRelay(targetPort: number): Promise<{ url: string; count: () => number; close: () => Promise<void> }> {
-  let count = 0;
-  const agent = new Agent({ keepAlive: true });
-  const server: Server = createServer((req, res) => {
-    count++;
-    const out = request({ host: "127.0.0.1", port: targetPort, method: req.method, path: req.url, headers: req.headers, agent }, (up) => {
-      res.writeHead(up.statusCode!, up.headers);
-      up.pipe(res);
-    });
-    out.on("error", () => res.destroy());
-    res.on("close", () => {
-      if (!res.writableFinished) out.destroy();
-    });
-    req.pipe(out);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    count: () => count,
-    close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
-  };
-}
 
 interface Proc {
   readonly child: ChildProcess;
@@ -110,7 +86,7 @@ interface GroupResult {
 
 /** One group on its own fresh jobs: start the waiters, wait until each shows its first state, change every job 3 times over `totalS`. */
 async function runGroup(kind: "one" | "many", serverUrl: string, n: number, totalS: number): Promise<GroupResult> {
-  const relay = await countingRelay(Number(new URL(serverUrl).port));
+  const relay = await startCountingRelay(Number(new URL(serverUrl).port));
   const procs: Proc[] = [];
   try {
     const jobs: string[] = [];
@@ -124,7 +100,7 @@ async function runGroup(kind: "one" | "many", serverUrl: string, n: number, tota
       if (performance.now() > startBy) throw new Error(`${kind}: the waiters did not all show their first state within 120 s`);
       await sleep(50);
     }
-    const requestsBeforeFirstChange = relay.count();
+    const requestsBeforeFirstChange = relay.requests();
     const slotMs = (totalS * 1000) / CHANGES;
     const schedule: { at: number; i: number; k: number }[] = [];
     // Change k of job i in slot k, spread over the slot: about n / slot changes a second.
@@ -143,7 +119,7 @@ async function runGroup(kind: "one" | "many", serverUrl: string, n: number, tota
     const lags = jobs.flatMap((id, i) => LABELS.map((label) => (procOf(i).shown.get(`${id} ${label}`) ?? Number.NaN) - changedAt.get(`${id} ${label}`)!));
     return {
       lags: distribution(lags),
-      requestsPerJob: relay.count() / n,
+      requestsPerJob: relay.requests() / n,
       requestsBeforeFirstChange,
       cpuS: procs.reduce((sum, p) => sum + p.cpuTicks, 0) / TICKS_PER_S,
       rssMiB: procs.reduce((sum, p) => sum + p.peakRss, 0) / MIB,

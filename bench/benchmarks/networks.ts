@@ -16,13 +16,14 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, request, Agent, type Server } from "node:http";
+import { createServer } from "node:http";
 import { connect, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { BenchContext } from "../lib/context.js";
+import { startCountingRelay, type CountingRelay } from "../lib/counting-relay.js";
 import { createJob, patchJob } from "../lib/http.js";
 import { CLI, TOKEN } from "../lib/paths.js";
 import { startJobgateCli } from "../lib/processes.js";
@@ -32,41 +33,6 @@ import { distribution, round } from "../lib/stats.js";
 const HOST = "api.jobgate.test";
 const FULL_QUIET_S = [25, 60, 35, 45, 30];
 const QUICK_QUIET_S = [25, 30];
-
-interface Relay {
-  readonly port: number;
-  /** Answers relayed, with the ETag version they carried. */
-  readonly seen: { at: number; status: number }[];
-  close(): Promise<void>;
-}
-
-/** A pass-through HTTP relay that counts answers (streams included). */
-async function countingRelay(targetPort: number): Promise<Relay> {
-  const seen: Relay["seen"] = [];
-  const agent = new Agent({ keepAlive: true });
-  const server: Server = createServer((req, res) => {
-    const out = request({ host: "127.0.0.1", port: targetPort, method: req.method, path: req.url, headers: req.headers, agent }, (up) => {
-      seen.push({ at: performance.now(), status: up.statusCode! });
-      res.writeHead(up.statusCode!, up.headers);
-      up.pipe(res);
-    });
-    out.on("error", () => res.destroy());
-    res.on("close", () => {
-      if (!res.writableFinished) out.destroy();
-    });
-    req.pipe(out);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    seen,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -145,14 +111,14 @@ async function startSquid(dir: string, port: number, target: number): Promise<Ch
 interface Waiter {
   readonly name: string;
   readonly jobId: string;
-  readonly relay: Relay;
+  readonly relay: CountingRelay;
   /** performance.now() of each stderr line naming `running N%` / `succeeded`, by percent. */
   readonly shown: Map<string, number>;
   readonly child: ChildProcess;
   readonly exited: Promise<number | null>;
 }
 
-function startWaiter(name: string, args: string[], env: Record<string, string>, jobId: string, relay: Relay): Waiter {
+function startWaiter(name: string, args: string[], env: Record<string, string>, jobId: string, relay: CountingRelay): Waiter {
   const child = spawn(process.execPath, [CLI, ...args, jobId], {
     stdio: ["ignore", "ignore", "pipe"],
     env: { PATH: process.env.PATH, JOBGATE_TOKEN: TOKEN, ...env },
@@ -183,21 +149,26 @@ export async function runNetworks(ctx: BenchContext): Promise<BenchResult> {
   chmodSync(dir, 0o777);
   const server = await startJobgateCli();
   const serverPort = Number(new URL(server.url).port);
-  const relays: Relay[] = [];
+  const relays: CountingRelay[] = [];
   const children: ChildProcess[] = [];
   const waiters: Waiter[] = [];
   try {
-    for (let i = 0; i < 4; i++) relays.push(await countingRelay(serverPort));
-    const [directRelay, nginxRelay, squidRelay, watchRelay] = relays as [Relay, Relay, Relay, Relay];
+    for (let i = 0; i < 4; i++) relays.push(await startCountingRelay(serverPort));
+    const [directCountingRelay, nginxCountingRelay, squidCountingRelay, watchCountingRelay] = relays as [
+      CountingRelay,
+      CountingRelay,
+      CountingRelay,
+      CountingRelay,
+    ];
     const nginxPort = await freePort();
     const gzipPort = await freePort();
     const squidPort = await freePort();
     children.push(
       await startNginx(dir, [
-        { port: nginxPort, upstream: nginxRelay.port, extra: ["proxy_read_timeout 10s;"] },
+        { port: nginxPort, upstream: nginxCountingRelay.port, extra: ["proxy_read_timeout 10s;"] },
         {
           port: gzipPort,
-          upstream: watchRelay.port,
+          upstream: watchCountingRelay.port,
           extra: [
             "proxy_buffering on;",
             "proxy_ignore_headers X-Accel-Buffering;",
@@ -214,20 +185,20 @@ export async function runNetworks(ctx: BenchContext): Promise<BenchResult> {
           ],
         },
       ]),
-      await startSquid(dir, squidPort, squidRelay.port),
+      await startSquid(dir, squidPort, squidCountingRelay.port),
     );
     const jobs = await Promise.all(relays.map(() => createJob(server.url)));
     waiters.push(
-      startWaiter("direct", ["jobs", "wait"], { JOBGATE_API_URL: `http://127.0.0.1:${directRelay.port}` }, jobs[0]!, directRelay),
-      startWaiter("nginx-10s", ["jobs", "wait"], { JOBGATE_API_URL: `http://127.0.0.1:${nginxPort}` }, jobs[1]!, nginxRelay),
+      startWaiter("direct", ["jobs", "wait"], { JOBGATE_API_URL: `http://127.0.0.1:${directCountingRelay.port}` }, jobs[0]!, directCountingRelay),
+      startWaiter("nginx-10s", ["jobs", "wait"], { JOBGATE_API_URL: `http://127.0.0.1:${nginxPort}` }, jobs[1]!, nginxCountingRelay),
       startWaiter(
         "squid",
         ["jobs", "wait"],
-        { JOBGATE_API_URL: `http://${HOST}:${squidRelay.port}`, HTTP_PROXY: `http://127.0.0.1:${squidPort}` },
+        { JOBGATE_API_URL: `http://${HOST}:${squidCountingRelay.port}`, HTTP_PROXY: `http://127.0.0.1:${squidPort}` },
         jobs[2]!,
-        squidRelay,
+        squidCountingRelay,
       ),
-      startWaiter("watch-gzip", ["jobs", "watch"], { JOBGATE_API_URL: `http://127.0.0.1:${gzipPort}` }, jobs[3]!, watchRelay),
+      startWaiter("watch-gzip", ["jobs", "watch"], { JOBGATE_API_URL: `http://127.0.0.1:${gzipPort}` }, jobs[3]!, watchCountingRelay),
     );
     const changedAt: number[] = [];
     const labels: string[] = [];

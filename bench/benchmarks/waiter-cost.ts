@@ -9,11 +9,10 @@
  * `jobgate_http_requests_total` cross-checks the proxies' counts.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { Agent, createServer, request, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { numberFlag, type BenchContext } from "../lib/context.js";
+import { startCountingRelay, type CountingRelay, type RelayedAnswer } from "../lib/counting-relay.js";
 import { createJob, metricValue, patchJob } from "../lib/http.js";
 import { benchScript, CLI, TOKEN } from "../lib/paths.js";
 import { startJobgateCli } from "../lib/processes.js";
@@ -29,35 +28,6 @@ const CHANGES = 5;
 const PHASES = [0.13, 0.62, 0.29, 0.81, 0.47];
 const SEED_SLEEP_MS = 2_000;
 const SEED_MEAN_DETECTION_MS = 1_000;
-
-interface Seen {
-  at: number;
-  method: string;
-  status: number;
-  version: number;
-}
-
-/** A pass-through proxy that records every answer (status, ETag version, time). */
-async function countingProxy(upstream: string): Promise<{ url: string; seen: Seen[]; server: Server }> {
-  const seen: Seen[] = [];
-  const agent = new Agent({ keepAlive: true });
-  const target = new URL(upstream);
-  const server = createServer((req, res) => {
-    const out = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent }, (up) => {
-      const etag = up.headers.etag;
-      seen.push({ at: performance.now(), method: req.method!, status: up.statusCode!, version: Number(/(\d+)"$/.exec(String(etag ?? ""))?.[1] ?? 0) });
-      res.writeHead(up.statusCode!, up.headers);
-      up.pipe(res);
-    });
-    out.on("error", () => res.destroy());
-    res.on("close", () => {
-      if (!res.writableFinished) out.destroy();
-    });
-    req.pipe(out);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, server };
-}
 
 function cliHasJobsWait(): boolean {
   const probe = spawnSync(process.execPath, [CLI, "jobs", "wait", "--help"], { encoding: "utf8", timeout: 15_000 });
@@ -85,12 +55,12 @@ export async function runWaiterCost(ctx: BenchContext): Promise<BenchResult> {
   const intervalMs = (totalS * 1000) / CHANGES; // change k at (k − ½) slots + its phase
   const useCli = ctx.flags.waiter === "loop" ? false : cliHasJobsWait();
   const server = await startJobgateCli();
-  const proxies: Array<Awaited<ReturnType<typeof countingProxy>>> = [];
+  const proxies: CountingRelay[] = [];
   try {
     const jobA = await createJob(server.url);
     const jobB = await createJob(server.url);
-    proxies.push(await countingProxy(server.url), await countingProxy(server.url));
-    const [proxyA, proxyB] = proxies as [Awaited<ReturnType<typeof countingProxy>>, Awaited<ReturnType<typeof countingProxy>>];
+    proxies.push(await startCountingRelay(server.port), await startCountingRelay(server.port));
+    const [proxyA, proxyB] = proxies as [CountingRelay, CountingRelay];
     const getsBefore = await metricValue(server.url, "jobgate_http_requests_total", { route: "GET /v1/jobs/:jobID" });
     const started = performance.now();
     const exits = Promise.all([
@@ -108,7 +78,7 @@ export async function runWaiterCost(ctx: BenchContext): Promise<BenchResult> {
     const [codeA, codeB] = await exits;
     const getsAfter = await metricValue(server.url, "jobgate_http_requests_total", { route: "GET /v1/jobs/:jobID" });
 
-    const detect = (seen: Seen[]): number[] =>
+    const detect = (seen: RelayedAnswer[]): number[] =>
       changedAt.map((at, i) => {
         const hit = seen.find((s) => s.status === 200 && s.version >= i + 2 && s.at >= at);
         return hit === undefined ? Number.NaN : hit.at - at;
@@ -165,10 +135,7 @@ export async function runWaiterCost(ctx: BenchContext): Promise<BenchResult> {
       raw: { useCli, totalS, changedAt, seenA: proxyA.seen, seenB: proxyB.seen, codeA, codeB, serverGets: getsAfter - getsBefore },
     };
   } finally {
-    for (const proxy of proxies) {
-      proxy.server.closeAllConnections();
-      proxy.server.close();
-    }
+    await Promise.all(proxies.map((proxy) => proxy.close()));
     await server.stop();
   }
 }

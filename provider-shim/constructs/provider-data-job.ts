@@ -1,7 +1,7 @@
 /** Hand-written CDKTF binding of `data "jobgate_job"` (see docs/provider.md). */
 import { stringToTerraform, TerraformDataSource, type TerraformMetaArguments } from "cdktf";
 import type { Construct } from "constructs";
-import { hclString, JobOutcome } from "./provider-outcome.js";
+import { hclString, JobOutcome, resourceBase } from "./provider-outcome.js";
 
 export interface DataJobgateJobConfig extends TerraformMetaArguments {
   /** The job to read (without waiting). */
@@ -15,15 +15,7 @@ export class DataJobgateJob extends TerraformDataSource {
   readonly outcome: JobOutcome;
 
   constructor(scope: Construct, id: string, config: DataJobgateJobConfig) {
-    super(scope, id, {
-      terraformResourceType: DataJobgateJob.tfResourceType,
-      terraformGeneratorMetadata: { providerName: "jobgate" },
-      provider: config.provider,
-      dependsOn: config.dependsOn,
-      count: config.count,
-      lifecycle: config.lifecycle,
-      forEach: config.forEach,
-    });
+    super(scope, id, resourceBase(DataJobgateJob.tfResourceType, config));
     this.config = config;
     this.outcome = new JobOutcome(this);
   }

@@ -1,7 +1,7 @@
 /** Hand-written CDKTF binding of `jobgate_job_wait` (see docs/provider.md). */
 import { stringToTerraform, TerraformResource, type TerraformMetaArguments } from "cdktf";
 import type { Construct } from "constructs";
-import { hclString, JobOutcome, timeoutsToHcl, timeoutsToTerraform, type JobgateTimeouts } from "./provider-outcome.js";
+import { hclString, JobOutcome, timeoutsToHcl, timeoutsToTerraform, type JobgateTimeouts, resourceBase } from "./provider-outcome.js";
 
 export interface JobgateJobWaitConfig extends TerraformMetaArguments {
   /** The job to wait for; changing it replaces the resource. */
@@ -17,17 +17,7 @@ export class JobgateJobWait extends TerraformResource {
   readonly outcome: JobOutcome;
 
   constructor(scope: Construct, id: string, config: JobgateJobWaitConfig) {
-    super(scope, id, {
-      terraformResourceType: JobgateJobWait.tfResourceType,
-      terraformGeneratorMetadata: { providerName: "jobgate" },
-      provider: config.provider,
-      dependsOn: config.dependsOn,
-      count: config.count,
-      lifecycle: config.lifecycle,
-      provisioners: config.provisioners,
-      connection: config.connection,
-      forEach: config.forEach,
-    });
+    super(scope, id, { ...resourceBase(JobgateJobWait.tfResourceType, config), provisioners: config.provisioners, connection: config.connection });
     this.config = config;
     this.outcome = new JobOutcome(this);
   }

@@ -1,7 +1,7 @@
 /** Hand-written CDKTF binding of `jobgate_operation` (see docs/provider.md). */
 import { hashMapper, stringToHclTerraform, stringToTerraform, TerraformResource, type TerraformMetaArguments } from "cdktf";
 import type { Construct } from "constructs";
-import { hclString, JobOutcome, timeoutsToHcl, timeoutsToTerraform, type JobgateTimeouts } from "./provider-outcome.js";
+import { hclString, JobOutcome, timeoutsToHcl, timeoutsToTerraform, type JobgateTimeouts, resourceBase } from "./provider-outcome.js";
 
 export interface JobgateOperationConfig extends TerraformMetaArguments {
   /** @default "POST" */
@@ -25,17 +25,7 @@ export class JobgateOperation extends TerraformResource {
   readonly outcome: JobOutcome;
 
   constructor(scope: Construct, id: string, config: JobgateOperationConfig) {
-    super(scope, id, {
-      terraformResourceType: JobgateOperation.tfResourceType,
-      terraformGeneratorMetadata: { providerName: "jobgate" },
-      provider: config.provider,
-      dependsOn: config.dependsOn,
-      count: config.count,
-      lifecycle: config.lifecycle,
-      provisioners: config.provisioners,
-      connection: config.connection,
-      forEach: config.forEach,
-    });
+    super(scope, id, { ...resourceBase(JobgateOperation.tfResourceType, config), provisioners: config.provisioners, connection: config.connection });
     this.config = config;
     this.outcome = new JobOutcome(this);
   }

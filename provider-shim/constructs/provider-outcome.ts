@@ -4,7 +4,7 @@
  * (`deploy.result("release_id")` → `${jsondecode(jobgate_operation.deploy.result)["release_id"]}`).
  * And the `timeouts` block they share.
  */
-import { Fn, stringToHclTerraform, stringToTerraform, Token, type TerraformDataSource, type TerraformResource } from "cdktf";
+import { Fn, stringToHclTerraform, stringToTerraform, Token, type TerraformDataSource, type TerraformMetaArguments, type TerraformResource } from "cdktf";
 
 export interface JobgateTimeouts {
   /** How long create waits for the job, e.g. `"30m"`. @default "30m" (the provider's) */
@@ -58,4 +58,17 @@ export function timeoutsToHcl(timeouts: JobgateTimeouts | undefined): Record<str
 export function hclString(value: string | undefined): Record<string, unknown> | undefined {
   if (value === undefined) return undefined;
   return { value: stringToHclTerraform(value) as unknown, isBlock: false, type: "simple", storageClassType: "string" };
+}
+
+/** What a `jobgate_*` resource passes to `TerraformResource`: its type and the meta-arguments as the user gave them. */
+export function resourceBase(terraformResourceType: string, config: TerraformMetaArguments) {
+  return {
+    terraformResourceType,
+    terraformGeneratorMetadata: { providerName: "jobgate" },
+    provider: config.provider,
+    dependsOn: config.dependsOn,
+    count: config.count,
+    lifecycle: config.lifecycle,
+    forEach: config.forEach,
+  };
 }
