@@ -59,10 +59,19 @@ export class Logger {
 
   log(level: Exclude<LogLevel, "off">, message: string, fields: LogFields = {}): void {
     if (!this.enabled(level)) return;
-    const entry: Record<string, unknown> = { "@level": level, "@message": message, "@module": this.module, "@timestamp": new Date().toISOString() };
+    const entry: Record<string, unknown> = { "@level": level, "@message": message, "@module": this.module, "@timestamp": hclogTimestamp(new Date()) };
     for (const [key, value] of Object.entries(fields)) if (value !== undefined) entry[key] = value;
     let line = JSON.stringify(entry);
     for (const secret of this.#secrets) line = line.split(secret).join("[redacted]");
     this.write(`${line}\n`);
   }
+}
+
+/**
+ * hclog's JSON time format, `2006-01-02T15:04:05.000000Z07:00`: go-plugin parses
+ * `@timestamp` with exactly that layout, microseconds and all, and a line it cannot parse
+ * is re-logged whole at DEBUG — its level lost, so an error would hide below TF_LOG=INFO.
+ */
+export function hclogTimestamp(date: Date): string {
+  return date.toISOString().replace(/Z$/, "000Z");
 }
