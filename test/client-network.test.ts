@@ -101,6 +101,12 @@ describe("what a failure means", () => {
     expect(failure.message).toContain("--ca-file");
   });
 
+  test("a port fetch blocks (6000, 10080, …) is permanent: no retry can reach it", () => {
+    const failure = describeNetworkFailure(fetchFailed(new Error("bad port")), "api:6000", undefined);
+    expect(failure.permanent).toBe(true);
+    expect(failure.message).toContain("fetch refuses to connect to the port of api:6000");
+  });
+
   test("a proxy asking for credentials is permanent; one that cannot reach the API is not", () => {
     expect(describeNetworkFailure(fetchFailed(new Error("Proxy response (407) !== 200 when HTTP Tunneling")), "api:443", P).permanent).toBe(true);
     expect(describeNetworkFailure(fetchFailed(new Error("Proxy response (503) !== 200 when HTTP Tunneling")), "api:443", P)).toEqual({
