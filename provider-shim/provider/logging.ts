@@ -34,7 +34,11 @@ export class Logger {
 
   /** Never show `secret` in a log line again. */
   redact(secret: string | undefined): void {
-    if (secret !== undefined && secret.length >= 4) this.#secrets.add(secret);
+    if (secret === undefined || secret.length < 4) return;
+    this.#secrets.add(secret);
+    // Lines are JSON: a secret with `"` or `\` shows escaped there.
+    const escaped = JSON.stringify(secret).slice(1, -1);
+    if (escaped !== secret) this.#secrets.add(escaped);
   }
 
   enabled(level: LogLevel): boolean {
