@@ -131,6 +131,8 @@ describe("terraform-provider-jobgate handshake", () => {
     expect(p.stdout()).toBe("");
     expect(p.stderr()).toContain("This binary is a plugin");
     expect(p.stderr()).toContain("jobgate provider install");
+    // The configuration it teaches is valid HCL: a one-line block may hold only one argument.
+    expect(p.stderr()).toContain('  terraform {\n    required_providers {\n      jobgate = { source = "jobgate/jobgate" }\n    }\n  }\n');
   });
 
   test("refuses a host without protocol 6, and one without AutoMTLS", async () => {
