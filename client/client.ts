@@ -19,13 +19,13 @@ import { isIdempotencyKey } from "../api/identifiers.js";
 import type { Job, JobStatus } from "../api/job.js";
 import { ConfigError } from "./errors.js";
 import { checkJob } from "./job-checks.js";
-import { pollJob, waitForJob, type GetJobOptions, type GetJobResult, type WaitForJobOptions } from "./long-poll.js";
+import { deadlineError, pollJob, startDeadline, waitForJob, type GetJobOptions, type GetJobResult, type WaitForJobOptions } from "./long-poll.js";
 import { streamJob, type JobStream, type StreamJobOptions } from "./job-stream.js";
 import type { JobWaitOutcome, WaitForJobsOptions } from "./wait-for-jobs.js";
 import type { WatchJobOptions } from "./watch-job.js";
 import { normalizeClientOptions, type JobsClientOptions, type NormalizedClientOptions } from "./options.js";
 import { invalidResponse } from "./response-errors.js";
-import { Transport } from "./transport.js";
+import { Transport, type ApiResponse } from "./transport.js";
 
 export interface ListJobsFilters {
   readonly status?: JobStatus;
@@ -50,6 +50,13 @@ export interface CallOptions {
    */
   readonly idempotencyKey?: string;
   readonly signal?: AbortSignal;
+  /**
+   * Give up after this long (ms, or a Go-style duration such as `"30m"`), retries included:
+   * `TimeoutError`, or `UnreachableError` when the call was failing then. A caller that then
+   * waits on the job gives the wait what is left (`jobgate call --wait --timeout`).
+   * @default no limit but the retries'
+   */
+  readonly timeout?: number | string;
 }
 
 export interface CallResult {
@@ -171,14 +178,21 @@ export class JobsClient {
       payload = typeof body === "string" ? body : JSON.stringify(body);
       headers["Content-Type"] = "application/json";
     }
-    const res = await this.#transport.request({
-      method: verb,
-      path,
-      headers,
-      ...(payload !== undefined ? { body: payload } : {}),
-      timeoutMs: this.#options.requestTimeoutMs,
-      signal: options.signal,
-    });
+    const deadline = options.timeout === undefined ? undefined : startDeadline(options.timeout, options.signal);
+    const signal = deadline?.signal ?? options.signal;
+    const retrier = this.#transport.retrier({ signal, deadline: deadline?.at, what: `${verb} ${path}` });
+    let res: ApiResponse;
+    try {
+      res = await this.#transport.request(
+        { method: verb, path, headers, ...(payload !== undefined ? { body: payload } : {}), timeoutMs: this.#options.requestTimeoutMs, signal },
+        retrier,
+      );
+    } catch (error) {
+      if (deadline?.passed() === true) throw deadlineError(this.#options.apiUrl, `${verb} ${path}`, deadline.timeoutMs, undefined, retrier.failing, "calling");
+      throw error;
+    } finally {
+      deadline?.clear();
+    }
     const job = checkJob((res.json as { data?: unknown } | undefined)?.data, res, `${verb} ${path}`);
     return { job, location: res.headers.get("location") ?? undefined, status: res.status, idempotencyKey };
   }

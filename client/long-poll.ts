@@ -218,19 +218,28 @@ export async function waitForJob(transport: Transport, settings: LongPollSetting
   }
 }
 
-/** The error of a wait whose deadline passed: timed out with the last state, or unreachable when it was failing then. */
-export function deadlineError(apiUrl: string, id: string, timeoutMs: number, last: Job | undefined, failing: JobgateError | undefined): JobgateError {
+/**
+ * The error of a wait (or a call) whose deadline passed: timed out with the last state, or
+ * unreachable when it was failing then.
+ * @param what the job id waited for, or `METHOD /path` called
+ */
+export function deadlineError(
+  apiUrl: string,
+  what: string,
+  timeoutMs: number,
+  last: Job | undefined,
+  failing: JobgateError | undefined,
+  doing: "waiting for" | "calling" = "waiting for",
+): JobgateError {
   if (failing !== undefined) {
     return new UnreachableError(
-      `${apiUrl} was unreachable when the ${formatDuration(timeoutMs)} timeout passed waiting for ${id}: ${failing.message}` +
+      `${apiUrl} was unreachable when the ${formatDuration(timeoutMs)} timeout passed ${doing} ${what}: ${failing.message}` +
         (last === undefined ? "" : `; last state: ${describeJob(last)}`),
       { cause: failing, reason: "gave_up" },
     );
   }
-  return new TimeoutError(
-    `timed out after ${formatDuration(timeoutMs)} waiting for ${id}; last state: ${last === undefined ? "none seen" : describeJob(last)}`,
-    last,
-  );
+  const state = doing === "calling" ? "no answer yet" : `last state: ${last === undefined ? "none seen" : describeJob(last)}`;
+  return new TimeoutError(`timed out after ${formatDuration(timeoutMs)} ${doing} ${what}; ${state}`, last);
 }
 
 export function noEtag(id: string): HttpError {

@@ -78,6 +78,13 @@ export function describeNetworkFailure(error: unknown, host: string, proxy: stri
     if (status === 403) return { permanent: true, message: `proxy ${proxy ?? ""} refused to connect to ${host} (403): ask for ${host} to be allowed` };
     return { permanent: false, message: `proxy ${proxy ?? ""} could not connect to ${host} (${status})` };
   }
+  // The Fetch standard's blocked ports (6000, 6665–6669, 10080, …): fetch never connects to them.
+  if (messages.includes("bad port")) {
+    return {
+      permanent: true,
+      message: `fetch refuses to connect to the port of ${host} (a port the Fetch standard blocks, such as 6000 or 10080); retrying cannot fix this: serve the API on another port`,
+    };
+  }
   // fetch's own message ("fetch failed") says nothing: the innermost cause does.
   const inner = links[links.length - 1];
   const code = codes[codes.length - 1];

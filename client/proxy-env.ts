@@ -5,7 +5,8 @@
  *
  * - `http_proxy` / `HTTP_PROXY`, `https_proxy` / `HTTPS_PROXY`, `no_proxy` / `NO_PROXY`:
  *   the lowercase form wins when it is set at all (an empty `https_proxy=` turns the
- *   proxy off even when `HTTPS_PROXY` is set), as undici, curl and Go read them;
+ *   proxy off even when `HTTPS_PROXY` is set), as undici, curl and Go read them; a proxy
+ *   written without a scheme (`proxy.corp:3128`) is `http://`, as curl and Go take it;
  * - an https URL goes through the HTTPS proxy, else through the HTTP proxy (undici's
  *   fallback); an http URL through the HTTP proxy;
  * - `NO_PROXY`: entries separated by commas or spaces; `host` matches that host and its
@@ -30,7 +31,10 @@ const DEFAULT_PORTS: Record<string, number> = { "http:": 80, "https:": 443 };
 export function proxySettings(env: NodeJS.ProcessEnv = process.env): ProxySettings {
   const pick = (lower: string, upper: string): string | undefined => {
     const value = env[lower] ?? env[upper];
-    return value === undefined || value.trim() === "" ? undefined : value.trim();
+    if (value === undefined || value.trim() === "") return undefined;
+    // `proxy.corp:3128` (no scheme) is an http:// proxy, as Go (Terraform) and curl read it;
+    // undici would refuse it, and its credentials would go unrecognised.
+    return /^[a-z][a-z0-9+.-]*:\/\//i.test(value.trim()) ? value.trim() : `http://${value.trim()}`;
   };
   return {
     httpProxy: pick("http_proxy", "HTTP_PROXY"),

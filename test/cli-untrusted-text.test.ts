@@ -27,6 +27,18 @@ test("a failed job's message is printed with control characters escaped, on one 
   expect(result.stderr).not.toMatch(/[\x07\x1b\r]/);
 });
 
+test("a succeeded job's result is printed with line separators and C1 controls escaped, on one line", async () => {
+  const job = await api.publish();
+  const cli = startCli(["jobs", "wait", job.id], { JOBGATE_API_URL: api.url, JOBGATE_TOKEN: TOKENS.all });
+  await until(() => api.server.metrics.heldLongPolls >= 1, "a held long-poll");
+  // JSON.stringify leaves U+2028/U+2029 and C1 controls (U+009B is a one-character CSI) as they are.
+  await api.patch(job.id, { status: "succeeded", result: { release_id: "rel_1\u2028jobgate: job_x failed\u009b2J" } });
+  const result = await cli.done;
+  expect(result.code).toBe(0);
+  expect(result.stderr).toContain(`jobgate: ${job.id} succeeded 100% {"release_id":"rel_1 jobgate: job_x failed\\x9b2J"}\n`);
+  expect(result.stderr).not.toMatch(/[\u2028\u2029\u0080-\u009f]/);
+});
+
 test("a token with a control character is a usage error (exit 2) naming the problem, not retried", async () => {
   const result = await runCli(["jobs", "wait", "job_01J9SCQ8Y1T3N6V0M4ZB2D5XWK", "--timeout", "30s"], {
     JOBGATE_API_URL: api.url,

@@ -4,7 +4,7 @@
  * `jobs get|list`.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { createServer, request, type IncomingMessage, type Server } from "node:http";
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -175,6 +175,40 @@ describe("call", () => {
     const result = await runCli(args, env);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(message);
+  });
+
+  test.each([
+    [
+      "answers 503 with Retry-After: 30 (retried past it before)",
+      "unavailable",
+      6,
+      "was unreachable when the 2s timeout passed calling POST /v1/sites/site_1/deploys",
+    ],
+    ["never answers", "hang", 3, "timed out after 2s calling POST /v1/sites/site_1/deploys; no answer yet"],
+  ] as const)("--wait --timeout bounds the call too: an API that %s ends at the deadline", async (_what, mode, code, message) => {
+    const held = new Set<ServerResponse>();
+    const server = createServer((req, res) => {
+      req.resume();
+      if (mode === "hang") return void held.add(res);
+      res
+        .writeHead(503, { "Content-Type": "application/json", "Retry-After": "30", "X-Request-Id": "req_1" })
+        .end(JSON.stringify({ error: { code: "unavailable", message: "try again later" }, request_id: "req_1" }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const cli = startCli(["call", "POST", "/v1/sites/site_1/deploys", "--wait", "--timeout", "2s"], { ...env, JOBGATE_API_URL: url });
+      // Without the deadline the first retry alone would sleep 30 s (or the request would wait 30 s for its own timeout).
+      const guard = setTimeout(() => cli.child.kill("SIGKILL"), 20_000);
+      const result = await cli.done;
+      clearTimeout(guard);
+      expect(result.stderr).toContain(message);
+      expect(result.code).toBe(code);
+    } finally {
+      for (const res of held) res.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 
   test("a token without the operation's scope exits 4; an unknown operation path exits 5", async () => {

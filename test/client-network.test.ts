@@ -53,6 +53,15 @@ describe("which proxy a URL goes through", () => {
     expect(isLoopbackHost(host)).toBe(false);
   });
 
+  test("a proxy without a scheme is an http:// one, as Go and curl read it; its credentials are still secrets", () => {
+    expect(proxySettings({ HTTPS_PROXY: "proxy.corp:3128" }).httpsProxy).toBe("http://proxy.corp:3128");
+    expect(proxySettings({ http_proxy: " user:p%40ss@proxy.corp:3128 " }).httpProxy).toBe("http://user:p%40ss@proxy.corp:3128");
+    expect(proxySettings({ HTTPS_PROXY: "https://proxy.corp:3129" }).httpsProxy).toBe("https://proxy.corp:3129");
+    const settings = proxySettings({ HTTPS_PROXY: "user:p%40ss@proxy.corp:3128" });
+    expect(printableProxy(proxyFor("https://api.example.com", settings)!)).toBe("http://***@proxy.corp:3128");
+    expect(proxySecrets(settings)).toEqual(expect.arrayContaining(["p%40ss", "p@ss", "user:p@ss"]));
+  });
+
   test("credentials never print; every form of them is scrubbed", () => {
     expect(printableProxy("http://user:p%40ss@proxy:3128")).toBe("http://***@proxy:3128");
     expect(printableProxy(P)).toBe(P);
@@ -90,6 +99,12 @@ describe("what a failure means", () => {
     expect(failure.permanent).toBe(true);
     expect(failure.message).toContain("does not verify (SELF_SIGNED_CERT_IN_CHAIN: self-signed certificate in certificate chain)");
     expect(failure.message).toContain("--ca-file");
+  });
+
+  test("a port fetch blocks (6000, 10080, …) is permanent: no retry can reach it", () => {
+    const failure = describeNetworkFailure(fetchFailed(new Error("bad port")), "api:6000", undefined);
+    expect(failure.permanent).toBe(true);
+    expect(failure.message).toContain("fetch refuses to connect to the port of api:6000");
   });
 
   test("a proxy asking for credentials is permanent; one that cannot reach the API is not", () => {

@@ -59,6 +59,16 @@ describe("JobWait props", () => {
       `JobWait "wait": "environment" must not set JOBGATE_TOKEN: it would be written into the synthesized JSON and the state; export it in the environment Terraform runs in`,
     ],
     [
+      "proxy credentials in environment",
+      { jobId: "job_1", environment: { HTTPS_PROXY: "http://ci:s3cret@proxy.corp:3128" } },
+      `JobWait "wait": "environment": HTTPS_PROXY must not carry credentials (user:password@): they would be written into the synthesized JSON and the state; export HTTPS_PROXY in the environment Terraform runs in (local-exec passes it on)`,
+    ],
+    [
+      "proxy credentials in environment, lowercase and without a scheme",
+      { jobId: "job_1", environment: { http_proxy: "ci:s3cret@proxy.corp:3128" } },
+      `JobWait "wait": "environment": http_proxy must not carry credentials`,
+    ],
+    [
       "the job id in environment",
       { jobId: "job_1", environment: { JOBGATE_JOB_ID: "job_2" } },
       `JobWait "wait": "environment" must not set JOBGATE_JOB_ID; use the "jobId" prop instead`,
@@ -71,6 +81,10 @@ describe("JobWait props", () => {
     ["a bad variable name", { jobId: "job_1", environment: { "A-B": "1" } }, `JobWait "wait": "environment": "A-B" is not a valid environment variable name`],
   ])("%s", (_name, props, message) => {
     expect(jobWait(props)).toThrow(message);
+  });
+
+  test("a proxy without credentials passes through environment", () => {
+    expect(jobWait({ jobId: "job_1", environment: { HTTPS_PROXY: "http://proxy.corp:3128", NO_PROXY: ".corp.example" } })).not.toThrow();
   });
 
   test("the error is a ConstructPropsError, recognisable across realms", () => {

@@ -145,6 +145,11 @@ describeProxies("through squid, a forward proxy", () => {
       const good = await runCli(["jobs", "get", job.id, "--json"], env({ HTTP_PROXY: `http://jobgate:${PASSWORD}@127.0.0.1:${guarded.port}` }));
       expect(good.code).toBe(0);
       await guarded.untilLogged(API_HOST, 1);
+      // Written without a scheme, as Go (Terraform) and curl take it: the same proxy, the same credentials.
+      const bare = await runCli(["jobs", "get", job.id, "--json"], env({ HTTP_PROXY: `jobgate:${PASSWORD}@127.0.0.1:${guarded.port}` }));
+      expect(bare.stderr).toBe("");
+      expect(bare.code).toBe(0);
+      await guarded.untilLogged(API_HOST, 2);
     } finally {
       await guarded.close();
     }

@@ -193,8 +193,11 @@ describeWithTerraform("terraform with terraform-provider-jobgate", () => {
       ]) {
         expect(text).not.toContain(TOKENS.all);
       }
-      // The provider did log (to Terraform's log, through stderr), so the check above means something.
-      expect(readFileSync(join(ws.dir, logFile), "utf8")).toMatch(/terraform-provider-jobgate \d+\.\d+\.\d+ serving/);
+      // The provider did log (to Terraform's log, through stderr), so the check above means something;
+      // and Terraform read its lines as hclog's, at their own level (not re-logged whole at DEBUG).
+      expect(readFileSync(join(ws.dir, logFile), "utf8")).toMatch(
+        /\[INFO\]\s+provider\.terraform-provider-jobgate\S*: terraform-provider-jobgate \d+\.\d+\.\d+ serving/,
+      );
 
       // A refresh against an API that no longer has the jobs changes nothing and calls nothing.
       const empty = await startTestServer();

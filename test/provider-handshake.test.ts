@@ -131,6 +131,8 @@ describe("terraform-provider-jobgate handshake", () => {
     expect(p.stdout()).toBe("");
     expect(p.stderr()).toContain("This binary is a plugin");
     expect(p.stderr()).toContain("jobgate provider install");
+    // The configuration it teaches is valid HCL: a one-line block may hold only one argument.
+    expect(p.stderr()).toContain('  terraform {\n    required_providers {\n      jobgate = { source = "jobgate/jobgate" }\n    }\n  }\n');
   });
 
   test("refuses a host without protocol 6, and one without AutoMTLS", async () => {
@@ -156,5 +158,8 @@ describe("terraform-provider-jobgate handshake", () => {
       .map((line) => JSON.parse(line) as Record<string, string>);
     expect(lines.some((l) => l["@level"] === "info" && /serving/.test(l["@message"]!))).toBe(true);
     expect(lines.every((l) => typeof l["@timestamp"] === "string" && typeof l["@module"] === "string")).toBe(true);
+    // go-plugin parses @timestamp with hclog's layout 2006-01-02T15:04:05.000000Z07:00 (exactly six
+    // fraction digits); a line it cannot parse loses its level (re-logged whole at DEBUG).
+    for (const line of lines) expect(line["@timestamp"]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}(Z|[+-]\d\d:\d\d)$/);
   });
 });

@@ -70,7 +70,7 @@ export class Reporter {
       this.#draw();
       // Keep the elapsed time moving between changes; unref'd so it never holds the process.
       this.#ticker ??= setInterval(() => this.#draw(), TICK_MS).unref();
-    } else if (this.mode === "plain" && changed) this.out.write(`jobgate: ${job.id} ${describeJob(job)}${resultNote(job)}\n`);
+    } else if (this.mode === "plain" && changed) this.out.write(`jobgate: ${printable(`${job.id} ${describeJob(job)}${resultNote(job)}`)}\n`);
   }
 
   /** A job of a several-job wait ended without success (`not found`, `timed out`): shown on its line. */
@@ -160,6 +160,7 @@ export class Reporter {
   }
 }
 
+/** The result as JSON, to be printed through printable(): JSON.stringify keeps U+2028, U+2029 and C1 controls as they are. */
 function resultNote(job: Job): string {
   return job.status === "succeeded" && job.result !== null ? ` ${JSON.stringify(job.result)}` : "";
 }

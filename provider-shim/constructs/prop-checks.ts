@@ -121,7 +121,22 @@ export function optionalCli(label: string, value: unknown): readonly string[] | 
   return [...(value as string[])];
 }
 
-/** Extra environment for the CLI; refuses the token so that it never lands in synthesized JSON. */
+/** The proxy variables the client reads (any case); their URLs may hold credentials. */
+const PROXY_VARIABLE = /^(https?|all)_proxy$/i;
+
+/** True for a URL with userinfo (`http://user:password@proxy:3128`, or without a scheme `user:pw@proxy:3128`). */
+function hasCredentials(value: string): boolean {
+  if (isApplyTimeValue(value)) return false;
+  try {
+    const url = new URL(value);
+    if (url.username !== "" || url.password !== "") return true;
+  } catch {
+    // not a URL: look for userinfo below
+  }
+  return /^(?:[a-z][a-z0-9+.-]*:\/\/)?[^/@\s]+@/i.test(value.trim());
+}
+
+/** Extra environment for the CLI; refuses the token and proxy credentials so that they never land in synthesized JSON. */
 export function optionalEnvironment(label: string, value: unknown): Readonly<Record<string, string>> {
   if (value === undefined) return {};
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
@@ -139,6 +154,12 @@ export function optionalEnvironment(label: string, value: unknown): Readonly<Rec
     }
     if (typeof entry !== "string") {
       throw new ConstructPropsError(`${label}: ${JSON.stringify(name)} must be a string, got ${JSON.stringify(entry)}`);
+    }
+    if (PROXY_VARIABLE.test(name) && hasCredentials(entry)) {
+      // Never echo the value: it holds the password.
+      throw new ConstructPropsError(
+        `${label}: ${name} must not carry credentials (user:password@): they would be written into the synthesized JSON and the state; export ${name} in the environment Terraform runs in (local-exec passes it on)`,
+      );
     }
     env[name] = entry;
   }

@@ -62,9 +62,9 @@ export interface RunnerProps {
    */
   readonly cli?: readonly string[];
   /**
-   * Extra environment for the CLI (e.g. `NODE_OPTIONS`). The construct's own variables
-   * and `JOBGATE_TOKEN` are refused: the token comes only from the environment Terraform
-   * runs in, so it never lands in the synthesized JSON or the state.
+   * Extra environment for the CLI (e.g. `NODE_OPTIONS`). The construct's own variables,
+   * `JOBGATE_TOKEN` and proxy URLs with credentials are refused: secrets come only from the
+   * environment Terraform runs in, so they never land in the synthesized JSON or the state.
    * @default {}
    */
   readonly environment?: Readonly<Record<string, string>>;

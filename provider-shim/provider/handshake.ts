@@ -35,7 +35,8 @@ export function readHandshakeEnv(env: NodeJS.ProcessEnv): HandshakeEnv {
     throw new HandshakeError(
       "This binary is a plugin: terraform-provider-jobgate, a Terraform provider. It is not meant to be run directly;\n" +
         "Terraform starts it. Install it with `jobgate provider install` and use it from a configuration with\n" +
-        '  terraform { required_providers { jobgate = { source = "jobgate/jobgate" } } }',
+        // A one-line `terraform { required_providers { … } }` is not valid HCL (a one-line block holds one argument).
+        '  terraform {\n    required_providers {\n      jobgate = { source = "jobgate/jobgate" }\n    }\n  }',
     );
   }
   const versions = (env.PLUGIN_PROTOCOL_VERSIONS ?? "")

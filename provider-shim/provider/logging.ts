@@ -34,7 +34,11 @@ export class Logger {
 
   /** Never show `secret` in a log line again. */
   redact(secret: string | undefined): void {
-    if (secret !== undefined && secret.length >= 4) this.#secrets.add(secret);
+    if (secret === undefined || secret.length < 4) return;
+    this.#secrets.add(secret);
+    // Lines are JSON: a secret with `"` or `\` shows escaped there.
+    const escaped = JSON.stringify(secret).slice(1, -1);
+    if (escaped !== secret) this.#secrets.add(escaped);
   }
 
   enabled(level: LogLevel): boolean {
@@ -59,10 +63,19 @@ export class Logger {
 
   log(level: Exclude<LogLevel, "off">, message: string, fields: LogFields = {}): void {
     if (!this.enabled(level)) return;
-    const entry: Record<string, unknown> = { "@level": level, "@message": message, "@module": this.module, "@timestamp": new Date().toISOString() };
+    const entry: Record<string, unknown> = { "@level": level, "@message": message, "@module": this.module, "@timestamp": hclogTimestamp(new Date()) };
     for (const [key, value] of Object.entries(fields)) if (value !== undefined) entry[key] = value;
     let line = JSON.stringify(entry);
     for (const secret of this.#secrets) line = line.split(secret).join("[redacted]");
     this.write(`${line}\n`);
   }
+}
+
+/**
+ * hclog's JSON time format, `2006-01-02T15:04:05.000000Z07:00`: go-plugin parses
+ * `@timestamp` with exactly that layout, microseconds and all, and a line it cannot parse
+ * is re-logged whole at DEBUG — its level lost, so an error would hide below TF_LOG=INFO.
+ */
+export function hclogTimestamp(date: Date): string {
+  return date.toISOString().replace(/Z$/, "000Z");
 }

@@ -36,7 +36,7 @@ export function registerCall(program: Command): void {
       .summary("invoke an operation that answers 202 with a job, and optionally wait on it")
       .description(
         "Invoke an operation of the API that answers 202 Accepted with a job, and print the job id on stdout (the job object with --json). " +
-          "With --wait, follow the job to its end by long-poll, as jobs wait does; the exit code says how it ended. " +
+          "With --wait, follow the job to its end by long-poll, as jobs wait does; the exit code says how it ended; --timeout bounds the call and the wait together. " +
           "Retries are safe: an Idempotency-Key is sent on every call (generated when not given).",
       )
       .argument("[method]", `HTTP method, e.g. POST (default $${ENV.callMethod})`)
@@ -55,7 +55,8 @@ Examples:
 ${CONNECTION_ENV_HELP}
   ${ENV.callMethod}, ${ENV.callPath}, ${ENV.callBody}, ${ENV.idempotencyKey}: the arguments and flags above
 ${WAIT_EXIT_HELP}
-  Without --wait: 0 once the operation answered with a job; 2, 4, 6 as above.
+  Without --wait: 0 once the operation answered with a job; 2, 4, 6 as above;
+  5 when the operation's path (or its site) is not found.
 `,
     )
     .action(
@@ -67,14 +68,21 @@ ${WAIT_EXIT_HELP}
         const limitMs = flags.wait === true ? timeoutMs(flags.timeout) : 0;
         const client = new JobsClient(clientOptions(flags));
         const reporter = new Reporter(reporterMode(flags));
-        const { job } = await client.call(method, path, body, { ...(idempotencyKey !== undefined ? { idempotencyKey } : {}), signal });
+        // --timeout bounds the whole command: the call (and its retries), then the wait gets what is left.
+        const started = performance.now();
+        const { job } = await client.call(method, path, body, {
+          ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+          ...(flags.wait === true ? { timeout: limitMs } : {}),
+          signal,
+        });
         if (flags.wait !== true) {
           if (flags.json === true) process.stdout.write(`${JSON.stringify(job)}\n`);
           else if (flags.quiet !== true) process.stdout.write(`${job.id}\n`);
           return EXIT.succeeded;
         }
         reporter.note(`${method.toUpperCase()} ${path}: job ${job.id}`);
-        return finishWait(flags, reporter, followJob(client, job.id, { mode: "poll", timeoutMs: limitMs, signal, reporter }));
+        const leftMs = Math.max(1, limitMs - (performance.now() - started));
+        return finishWait(flags, reporter, followJob(client, job.id, { mode: "poll", timeoutMs: leftMs, signal, reporter }));
       }),
     );
 }
