@@ -74,7 +74,7 @@ async function* follow(
       const events = readEvents(body, { connection, idleTimeoutMs, lastEventId: state.lastEventId, onRetry: (ms) => (retryMs = ms) });
       for await (const event of events) {
         if (event.event !== "job") continue;
-        const job = parseEventJob(event.data, res, path);
+        const job = parseEventJob(event.data, res, path, id);
         state.lastEventId = event.id;
         retrier.succeeded();
         yield job;
@@ -108,12 +108,15 @@ function openBody(res: ApiResponse, path: string): AsyncIterable<Uint8Array> {
   return res.response.body as AsyncIterable<Uint8Array>;
 }
 
-function parseEventJob(data: string, res: ApiResponse, path: string): Job {
+/** An event's job: a state of the job asked for, or an `invalid_response` (as the long-poll checks its answers). */
+function parseEventJob(data: string, res: ApiResponse, path: string, id: string): Job {
   let value: unknown;
   try {
     value = JSON.parse(data);
   } catch {
     throw invalidResponse(res.status, res.headers, `GET ${path}`, "an event's data is not JSON");
   }
-  return checkJob(value, res, `GET ${path}`);
+  const job = checkJob(value, res, `GET ${path}`);
+  if (job.id !== id) throw invalidResponse(res.status, res.headers, `GET ${path}`, `expected job ${id}, got ${JSON.stringify(job.id)}`);
+  return job;
 }

@@ -137,6 +137,21 @@ describe("streamJob", () => {
     expect(isNotFoundError(error)).toBe(true);
   });
 
+  test("an event carrying another job's state is refused (invalid_response), not shown as this job's", async () => {
+    const other = { ...job(2, "succeeded"), id: "job_2" };
+    const scope = nock(API)
+      .get("/v1/jobs/job_1/stream")
+      .reply(200, event(job(1), 1) + event(other, 2), sse);
+    const seen: Job[] = [];
+    const error = await (async () => {
+      for await (const j of client().streamJob("job_1")) seen.push(j);
+    })().catch((e: unknown) => e);
+    expect(seen.map((j) => j.id)).toEqual(["job_1"]);
+    expect(isHttpError(error) && error.code).toBe("invalid_response");
+    expect((error as Error).message).toBe('GET /v1/jobs/job_1/stream: unexpected answer (200): expected job job_1, got "job_2"');
+    expect(scope.isDone()).toBe(true);
+  });
+
   test("an event too large for a job stream is reported once, not reconnected to forever", async () => {
     const huge = `data: ${"x".repeat(5 * 1024 * 1024)}`;
     const scope = nock(API).get("/v1/jobs/job_1/stream").reply(200, huge, sse);

@@ -46,7 +46,7 @@ export function addConnectionOptions(command: Command): Command {
     )
     .option(
       "--connect-timeout <duration>",
-      "give up (exit 6) when the API has not answered once in this long: a wrong URL or a missing proxy fails fast; outages after it answered are retried until --timeout",
+      "give up (exit 6) when the API has not answered once in this long: a wrong URL or a missing proxy fails fast; outages after it has answered are retried as the command does (a wait: until --timeout)",
       `${DEFAULT_CONNECT_TIMEOUT_MS / 1000}s`,
     )
     .addOption(new Option("--token <token>").hideHelp());

@@ -27,7 +27,7 @@ export function registerStore(program: Command): void {
         "The user needs CREATE on the database (its owner has it). Exit codes: 0 done, 2 usage, " +
         "6 the database cannot be reached, 1 any other failure.",
     )
-    .option("--store <url>", `postgres://user:password@host:5432/db; default $${ENV.storeUrl}`)
+    .option("--store <url>", `postgres://user:password@host:5432/db; default $${ENV.storeUrl} (better: a password in argv shows in process lists)`)
     .addHelpText("after", `\nExamples:\n  $ ${ENV.storeUrl}=postgres://jobgate:secret@db.internal:5432/jobgate jobgate store migrate\n`)
     .action(async (flags: MigrateFlags) => {
       const text = flags.store ?? process.env[ENV.storeUrl]?.trim();
