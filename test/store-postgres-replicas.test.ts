@@ -144,6 +144,34 @@ describeWithPostgres("two replicas in one process, one database", () => {
     expect(store.jobReads).toBe(reads + 2);
   });
 
+  test("reading a job a key cannot see leaves the replica's cache as it was (spec §2), on every path that reads it", async () => {
+    const store = b.server.store as PostgresJobStore;
+    const job = await a.publish(); // acct_1, site_1: another account's job for TOKENS.other
+    const site2 = await a.publish({ resource: { type: "deployment", site_id: "site_2" } }); // outside TOKENS.site1's pin
+    // b has never read either (an insert sends no notice): nothing of them is in its cache.
+    expect([store.getCached(job.id), store.getCached(site2.id)]).toEqual([undefined, undefined]);
+    for (const [id, token] of [
+      [job.id, TOKENS.other],
+      [site2.id, TOKENS.site1],
+    ] as const) {
+      expect((await b.request(`/v1/jobs/${id}`, { token })).status).toBe(404);
+      expect((await b.request(`/v1/jobs/${id}`, { token, headers: { "if-none-match": '"w/job-1"', prefer: "wait=5" } })).status).toBe(404);
+      expect((await b.request(`/v1/jobs/${id}/stream`, { token })).status).toBe(404);
+      expect(store.getCached(id)).toBeUndefined();
+    }
+    const publishTaken = await b.request("/internal/v1/jobs", {
+      method: "POST",
+      token: TOKENS.otherPublisher,
+      body: { id: job.id, type: "deployment.deploy", team_id: "team_1", resource: { type: "deployment", site_id: "site_1" } },
+    });
+    expect(publishTaken.status).toBe(409);
+    expect((await b.patch(job.id, { progress: 0.5 }, TOKENS.otherPublisher)).status).toBe(404);
+    expect(store.getCached(job.id)).toBeUndefined();
+    // A reader who may see it: its first look fills the cache, so its 304s need no query.
+    expect((await b.request(`/v1/jobs/${job.id}`)).status).toBe(200);
+    expect(store.getCached(job.id)?.version).toBe(1);
+  });
+
   test("a client that saw a newer state through one is never answered an older one by the other, whose cache has not heard yet", async () => {
     const job = await a.publish();
     await a.patch(job.id, { status: "running", progress: 0.5 });

@@ -107,7 +107,7 @@ async function startOperation(deps: Parameters<typeof createOperationsRouter>[0]
   const claim = idempotencyKey === undefined ? undefined : { key: idempotencyKey, fingerprint: fingerprint(req, teamId) };
   // The run is recorded before the job exists, so no job is ever left without one (demo-runner.ts).
   const { job } = await deps.runner.launch({ jobId: fresh.id, durationMs, fail: body.fail === true, ...kind }, () =>
-    insertJob(deps.store, fresh, (existing) => existing, claim),
+    insertJob(deps.store, fresh, (existing) => existing, principal, claim),
   );
   res.setHeader("Location", `/v1/jobs/${job.id}`);
   sendJson(res, 202, { data: toJob(job) });

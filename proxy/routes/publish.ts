@@ -37,9 +37,9 @@ export function createPublishRouter(deps: { store: JobStore; keys: KeyRing }): R
     if (!pinsAllow(principal, fresh.teamId, fresh.resource.site_id)) {
       throw new ApiError("insufficient_scope", "this key is pinned to another team or site than the job's");
     }
-    const existing = await store.get(fresh.id);
+    const existing = await store.get(fresh.id, principal);
     if (existing !== undefined) return sendJson(res, 200, { data: toJob(sameOrConflict(existing, fresh)) });
-    const { job, created } = await insertJob(store, fresh, (other) => sameOrConflict(other, fresh));
+    const { job, created } = await insertJob(store, fresh, (other) => sameOrConflict(other, fresh), principal);
     sendJson(res, created ? 201 : 200, { data: toJob(job) });
   });
 

@@ -28,6 +28,7 @@ import type { JobStatus } from "../../../api/job.js";
 import { IDEMPOTENCY_KEY_TTL_MS, SWEEP_INTERVAL_MS } from "../bounds.js";
 import { changesJob } from "../change.js";
 import { ChangeNotifier } from "../change-notifier.js";
+import { canSee, type VisibilityScope } from "../../tenancy/visibility.js";
 import { DEMO_LEASE_MS, type DemoRunLedger } from "../demo-runs.js";
 import {
   AccountFullError,
@@ -287,10 +288,12 @@ export class PostgresJobStore implements JobStore {
     return inserted;
   }
 
-  async get(id: string): Promise<StoredJob | undefined> {
+  async get(id: string, scope?: VisibilityScope): Promise<StoredJob | undefined> {
     const mark = this.cache.mark();
     const job = await this.readJob(id);
-    this.cache.remember(job, mark);
+    // Read for a caller who cannot see it: the cache stays as it was (spec §2), else such
+    // reads would fill it, and keep another tenant's entries in it or push them out.
+    if (job !== undefined && (scope === undefined || canSee(scope, job))) this.cache.remember(job, mark);
     return job;
   }
 
