@@ -172,6 +172,30 @@ describeWithPostgres("two replicas in one process, one database", () => {
     expect(store.getCached(job.id)?.version).toBe(1);
   });
 
+  test("a job id with a NUL (%00), which PostgreSQL text cannot hold, names no job: 404 on every path, never a 500", async () => {
+    for (const id of ["job_%00", "%00", `job_01J00000000000000000000000%00`]) {
+      const decoded = decodeURIComponent(id);
+      for (const [path, init] of [
+        [`/v1/jobs/${id}`, {}],
+        [`/v1/jobs/${id}`, { headers: { "if-none-match": '"w/job-1"', prefer: "wait=5" } }],
+        [`/v1/jobs/${id}/stream`, {}],
+        [`/internal/v1/jobs/${id}`, { method: "PATCH", body: { progress: 0.5 } }],
+      ] as const) {
+        const res = await b.request(path, init);
+        expect([path, res.status]).toEqual([path, 404]);
+        expect(res.json.error).toEqual({ code: "not_found", message: `job ${decoded} not found` });
+      }
+    }
+    const store = b.server.store as PostgresJobStore;
+    expect(await store.get("job_\u0000")).toBeUndefined();
+    expect(await store.update("job_\u0000", () => ({ progress: 1 }))).toBeUndefined();
+    await expect(store.waitForChange("job_\u0000", 0, new AbortController().signal)).resolves.toBeUndefined();
+    const ended = await new Promise<unknown[]>((resolve) =>
+      store.subscribe("job_\u0000", 0, { onChange: () => resolve(["change"]), onEnd: (...args) => resolve(args) }),
+    );
+    expect(ended).toEqual([]);
+  });
+
   test("a client that saw a newer state through one is never answered an older one by the other, whose cache has not heard yet", async () => {
     const job = await a.publish();
     await a.patch(job.id, { status: "running", progress: 0.5 });

@@ -361,6 +361,11 @@ export class PostgresJobStore implements JobStore {
   }
 
   subscribe(id: string, afterVersion: number, listener: ChangeListener): () => void {
+    if (!storable(id)) {
+      let live = true;
+      queueMicrotask(() => live && listener.onEnd()); // no such job can exist
+      return () => (live = false);
+    }
     const cached = this.cache.get(id);
     const unsubscribe = this.changes.subscribe(
       id,
@@ -631,6 +636,7 @@ export class PostgresJobStore implements JobStore {
   }
 
   private async readJob(id: string): Promise<StoredJob | undefined> {
+    if (!storable(id)) return undefined;
     this.jobReads++;
     const { rows } = await this.query<JobRow>(SELECT_BY_ID, [id]);
     return rows[0] === undefined ? undefined : jobOf(rows[0]);
@@ -676,6 +682,14 @@ export class PostgresJobStore implements JobStore {
       }
     }
   }
+}
+
+/**
+ * False for an id PostgreSQL's text cannot hold (a NUL, as a path's `%00` decodes to): no row
+ * has it, and asking for one fails the query — a 500 where "no such job" (404) is the truth.
+ */
+function storable(id: string): boolean {
+  return !id.includes("\u0000");
 }
 
 function queuedJob(fresh: NewJob, createdAt: string | number): StoredJob {
