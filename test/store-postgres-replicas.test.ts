@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import type { PostgresJobStore } from "../proxy/store/postgres/store.js";
 import { allOutput, assertBuilt, CLI, runCli, startCli, until } from "./helpers/cli.js";
 import { TOKENS } from "./helpers/keys.js";
-import { describeWithPostgres, usePostgresCluster } from "./helpers/postgres.js";
+import { describeWithPostgres, TEST_DB_USER, usePostgresCluster } from "./helpers/postgres.js";
 import { startBalancer, startReplica, type ReplicaProcess } from "./helpers/replicas.js";
 import { startTestServer, writeTestKeysFile, type TestServer } from "./helpers/server.js";
 import { jobEvents, openStream } from "./helpers/sse.js";
@@ -350,6 +350,61 @@ describeWithPostgres("replicas as processes behind a balancer", () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toContain(`jobgate: ${job.id} succeeded 100%`);
     expect(result.stderr).not.toMatch(/not found|404/);
+  }, 60_000);
+});
+
+describeWithPostgres("the store over a unix socket (postgres://user@/db?host=DIR, as the README gives it)", () => {
+  /** The URL of a fresh database, through the cluster's socket in `socketDir`. */
+  const socketUrl = async (socketDir = postgres().socketDir) => {
+    const db = new URL(await postgres().createDatabase()).pathname.slice(1);
+    return { db, url: `postgres://${TEST_DB_USER}@/${db}?host=${encodeURIComponent(socketDir)}&port=${postgres().port}` };
+  };
+
+  test("jobgate store migrate takes it; a socket that is not there is unreachable (exit 6), as a refused port is", async () => {
+    const { db, url } = await socketUrl();
+    const migrated = await runCli(["store", "migrate"], { JOBGATE_STORE_URL: url });
+    expect(migrated).toMatchObject({ code: 0, stderr: "" });
+    expect(migrated.stdout).toMatch(
+      new RegExp(`^jobgate store migrate: postgres://${TEST_DB_USER}@${postgres().socketDir}/${db}: migrated from version 0 to 1`),
+    );
+    const missing = await runCli(["store", "migrate", "--store", `postgres://${TEST_DB_USER}@/${db}?host=/nonexistent-jobgate-socket-dir`]);
+    expect(missing.code).toBe(6);
+    expect(missing.stderr).toBe(
+      `jobgate store migrate: cannot reach postgres://${TEST_DB_USER}@/nonexistent-jobgate-socket-dir/${db}: the database cannot be reached (ENOENT)\n`,
+    );
+  });
+
+  test("a server on it answers 503 with Retry-After while the database is stopped (its socket gone) — never a 500 — and recovers", async () => {
+    const api = await startTestServer({ store: (await socketUrl()).url });
+    try {
+      const job = await api.publish();
+      await postgres().stop("fast");
+      try {
+        for (const until = Date.now() + 10_000; ;) {
+          const res = await api.request(`/v1/jobs/${job.id}`);
+          expect(res.status).not.toBe(500);
+          expect(res.status).not.toBe(404);
+          if (res.status === 503) {
+            expect(res.headers.get("retry-after")).toBe("5");
+            expect(res.json.error.message).toBe("the job store is unavailable (the database cannot be reached (ENOENT)); try again shortly");
+            break;
+          }
+          if (Date.now() > until) throw new Error(`still ${res.status} with the database down`);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        expect((await api.patch(job.id, { progress: 0.5 })).status).toBe(503);
+        expect((await api.request("/v1/jobs")).status).toBe(503);
+      } finally {
+        await postgres().start();
+      }
+      for (const until = Date.now() + 15_000; (await api.request("/healthz")).status !== 200;) {
+        if (Date.now() > until) throw new Error("/healthz never came back after the database did");
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect((await api.patch(job.id, { progress: 0.5 })).status).toBe(200);
+    } finally {
+      await api.close();
+    }
   }, 60_000);
 });
 
