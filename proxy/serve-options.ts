@@ -180,14 +180,29 @@ function storeOption(text: string | undefined, proxyMode: boolean): string {
   return postgresStoreUrl(text);
 }
 
+/** What stands in for the host a unix-socket store URL leaves out (`postgres://user@/db?host=/run/postgresql`), as pg reads it. */
+export const STORE_URL_NO_HOST = "___DUMMY___";
+
+/**
+ * A store URL read as PostgreSQL's client (pg-connection-string) reads it, or undefined when
+ * it cannot be. A WHATWG URL alone refuses some that it takes: a unix socket's `user@/db` (a
+ * user but no host), a space or a bare `%` in the password.
+ */
+export function parseStoreUrl(text: string): URL | undefined {
+  const encoded = / |%[^a-f0-9]|%[a-f0-9][^a-f0-9]/i.test(text) ? encodeURI(text).replace(/%25(\d\d)/g, "%$1") : text;
+  for (const candidate of [encoded, encoded.replace("@/", `@${STORE_URL_NO_HOST}/`)]) {
+    try {
+      return new URL(candidate);
+    } catch {
+      // not a URL this way: the next
+    }
+  }
+  return undefined;
+}
+
 /** A `--store` that must be a PostgreSQL URL (`jobgate store migrate`); the message never echoes it (it carries the password). */
 export function postgresStoreUrl(text: string): string {
-  let url: URL | undefined;
-  try {
-    url = new URL(text);
-  } catch {
-    url = undefined;
-  }
+  const url = parseStoreUrl(text);
   if (url === undefined || (url.protocol !== "postgres:" && url.protocol !== "postgresql:")) {
     // Never echo the value: a store URL carries the database password.
     throw new ServeOptionsError('--store must be "memory" or a URL such as postgres://user:password@host:5432/jobgate (JOBGATE_STORE_URL)');

@@ -127,7 +127,14 @@ export async function startServer(serveOptions: ServeOptions, deps: ServerDeps =
  */
 function matchGetJob(req: IncomingMessage): { jobId: string; wait: string | undefined } | undefined {
   if (req.method !== "GET" && req.method !== "HEAD") return undefined;
-  const url = req.url!;
+  let url = req.url!;
+  if (url.charCodeAt(0) !== 0x2f /* / */) {
+    // absolute-form (RFC 9112 §3.2.2: `GET http://host/v1/jobs/x`): the path after the authority names the resource, as Express reads it
+    const authority = url.indexOf("//");
+    const path = authority === -1 ? -1 : url.indexOf("/", authority + 2);
+    if (path === -1) return undefined;
+    url = url.slice(path);
+  }
   if (!url.startsWith(JOB_PATH_PREFIX)) return undefined;
   const queryAt = url.indexOf("?");
   let path = queryAt === -1 ? url.slice(JOB_PATH_PREFIX.length) : url.slice(JOB_PATH_PREFIX.length, queryAt);

@@ -4,6 +4,8 @@ import { randomFillSync } from "node:crypto";
  * ULIDs (Crockford base32, 48-bit ms time + 80 random bits), monotonic within a
  * millisecond so ids minted in the same ms still sort in creation order. Each kind of id
  * has its own generator: sharing one sequence would make a job id its request id + 1.
+ * Within a millisecond the random part grows by a random step, not by one: an id that is
+ * the last one + 1 could be guessed, and published first by another tenant.
  * Random bytes come from a pooled buffer: a request id must not cost a syscall.
  */
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -51,16 +53,17 @@ export function ulidGenerator(): (now?: number) => string {
   /** The encoded `lastTime`: ids minted in the same millisecond share it. */
   let lastTimePart = "";
   const lastRandom = new Uint8Array(10);
-  /** Adds one to the 80-bit random part; on the (astronomically rare) overflow, re-randomizes. */
+  const step = new Uint8Array(4);
+  /** Adds a random 1 to 2^32 to the 80-bit random part; on the (astronomically rare) overflow, re-randomizes. */
   const increment = (): void => {
-    for (let i = lastRandom.length - 1; i >= 0; i--) {
-      if (lastRandom[i]! < 255) {
-        lastRandom[i]!++;
-        return;
-      }
-      lastRandom[i] = 0;
+    fillRandom(step);
+    let carry = step[0]! * 0x1000000 + step[1]! * 0x10000 + step[2]! * 0x100 + step[3]! + 1;
+    for (let i = lastRandom.length - 1; i >= 0 && carry > 0; i--) {
+      const sum = lastRandom[i]! + (carry % 256);
+      lastRandom[i] = sum % 256;
+      carry = Math.floor(carry / 256) + (sum >= 256 ? 1 : 0);
     }
-    fillRandom(lastRandom);
+    if (carry > 0) fillRandom(lastRandom);
   };
   return (now = Date.now()) => {
     if (now <= lastTime) {

@@ -1,8 +1,10 @@
 /**
  * Inputs a hostile or broken client sends, answered as the spec names them in both modes
  * (spec §2): a bearer token with a control character or a tab, a list limit that is not
- * a whole number, and ids that give nothing away (a job id is not its request's id + 1).
+ * a whole number, and ids that give nothing away (a job id is not its request's id + 1, nor
+ * the previous job id + 1).
  */
+import { ulidGenerator } from "../proxy/ulid.js";
 import { TOKENS } from "./helpers/keys.js";
 import { startTestProxy, startTestServer, type TestServer } from "./helpers/server.js";
 
@@ -56,6 +58,17 @@ test("job ids and request ids come from separate sequences: a job id is never it
       const distance = decode(jobUlid.slice(10)) - decode(requestUlid.slice(10));
       expect(distance === 1n || distance === -1n).toBe(false);
     }
+  }
+});
+
+test("ids minted in one millisecond sort in creation order, yet the next is never the last + 1: none can be guessed and published first", () => {
+  const next = ulidGenerator();
+  const ids = Array.from({ length: 1_000 }, () => next(1_796_000_000_000));
+  expect([...ids].sort()).toEqual(ids);
+  expect(new Set(ids).size).toBe(ids.length);
+  for (let i = 1; i < ids.length; i++) {
+    expect(ids[i]!.slice(0, 10)).toBe(ids[0]!.slice(0, 10)); // the same time part
+    expect(decode(ids[i]!.slice(10)) - decode(ids[i - 1]!.slice(10))).toBeGreaterThan(1n);
   }
 });
 

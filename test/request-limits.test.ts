@@ -107,6 +107,22 @@ describe("the request head", () => {
   });
 });
 
+describe("the request-target", () => {
+  test("in absolute-form (RFC 9112 §3.2.2) it names the same resource on every read path: never a self-contradicting 405", async () => {
+    const job = await api.publish();
+    for (const [method, path] of [
+      ["GET", `/v1/jobs/${job.id}`],
+      ["HEAD", `/v1/jobs/${job.id}?wait=1`],
+      ["GET", "/v1/jobs?limit=1"],
+      ["HEAD", `/v1/jobs/${job.id}/stream`],
+    ] as const) {
+      const head = `${method} http://127.0.0.1:${port}${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${TOKENS.all}\r\nConnection: close\r\n\r\n`;
+      const { text } = await raw([head]);
+      expect([method, path, parseRaw(text).status]).toEqual([method, path, 200]);
+    }
+  });
+});
+
 describe("the request body", () => {
   test("a body is read only after authentication: an unauthenticated 2 MiB body is a 401, not a 413", async () => {
     const big = JSON.stringify({ type: "x".repeat(2 * 1024 * 1024) });

@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import type { PostgresJobStore } from "../proxy/store/postgres/store.js";
 import { allOutput, assertBuilt, CLI, runCli, startCli, until } from "./helpers/cli.js";
 import { TOKENS } from "./helpers/keys.js";
-import { describeWithPostgres, usePostgresCluster } from "./helpers/postgres.js";
+import { describeWithPostgres, TEST_DB_USER, usePostgresCluster } from "./helpers/postgres.js";
 import { startBalancer, startReplica, type ReplicaProcess } from "./helpers/replicas.js";
 import { startTestServer, writeTestKeysFile, type TestServer } from "./helpers/server.js";
 import { jobEvents, openStream } from "./helpers/sse.js";
@@ -142,6 +142,58 @@ describeWithPostgres("two replicas in one process, one database", () => {
     expect([other.status, missing.status]).toEqual([404, 404]);
     expect(other.json.error.message).toBe(`job ${job.id} not found`);
     expect(store.jobReads).toBe(reads + 2);
+  });
+
+  test("reading a job a key cannot see leaves the replica's cache as it was (spec §2), on every path that reads it", async () => {
+    const store = b.server.store as PostgresJobStore;
+    const job = await a.publish(); // acct_1, site_1: another account's job for TOKENS.other
+    const site2 = await a.publish({ resource: { type: "deployment", site_id: "site_2" } }); // outside TOKENS.site1's pin
+    // b has never read either (an insert sends no notice): nothing of them is in its cache.
+    expect([store.getCached(job.id), store.getCached(site2.id)]).toEqual([undefined, undefined]);
+    for (const [id, token] of [
+      [job.id, TOKENS.other],
+      [site2.id, TOKENS.site1],
+    ] as const) {
+      expect((await b.request(`/v1/jobs/${id}`, { token })).status).toBe(404);
+      expect((await b.request(`/v1/jobs/${id}`, { token, headers: { "if-none-match": '"w/job-1"', prefer: "wait=5" } })).status).toBe(404);
+      expect((await b.request(`/v1/jobs/${id}/stream`, { token })).status).toBe(404);
+      expect(store.getCached(id)).toBeUndefined();
+    }
+    const publishTaken = await b.request("/internal/v1/jobs", {
+      method: "POST",
+      token: TOKENS.otherPublisher,
+      body: { id: job.id, type: "deployment.deploy", team_id: "team_1", resource: { type: "deployment", site_id: "site_1" } },
+    });
+    expect(publishTaken.status).toBe(409);
+    expect((await b.patch(job.id, { progress: 0.5 }, TOKENS.otherPublisher)).status).toBe(404);
+    expect(store.getCached(job.id)).toBeUndefined();
+    // A reader who may see it: its first look fills the cache, so its 304s need no query.
+    expect((await b.request(`/v1/jobs/${job.id}`)).status).toBe(200);
+    expect(store.getCached(job.id)?.version).toBe(1);
+  });
+
+  test("a job id with a NUL (%00), which PostgreSQL text cannot hold, names no job: 404 on every path, never a 500", async () => {
+    for (const id of ["job_%00", "%00", `job_01J00000000000000000000000%00`]) {
+      const decoded = decodeURIComponent(id);
+      for (const [path, init] of [
+        [`/v1/jobs/${id}`, {}],
+        [`/v1/jobs/${id}`, { headers: { "if-none-match": '"w/job-1"', prefer: "wait=5" } }],
+        [`/v1/jobs/${id}/stream`, {}],
+        [`/internal/v1/jobs/${id}`, { method: "PATCH", body: { progress: 0.5 } }],
+      ] as const) {
+        const res = await b.request(path, init);
+        expect([path, res.status]).toEqual([path, 404]);
+        expect(res.json.error).toEqual({ code: "not_found", message: `job ${decoded} not found` });
+      }
+    }
+    const store = b.server.store as PostgresJobStore;
+    expect(await store.get("job_\u0000")).toBeUndefined();
+    expect(await store.update("job_\u0000", () => ({ progress: 1 }))).toBeUndefined();
+    await expect(store.waitForChange("job_\u0000", 0, new AbortController().signal)).resolves.toBeUndefined();
+    const ended = await new Promise<unknown[]>((resolve) =>
+      store.subscribe("job_\u0000", 0, { onChange: () => resolve(["change"]), onEnd: (...args) => resolve(args) }),
+    );
+    expect(ended).toEqual([]);
   });
 
   test("a client that saw a newer state through one is never answered an older one by the other, whose cache has not heard yet", async () => {
@@ -298,6 +350,61 @@ describeWithPostgres("replicas as processes behind a balancer", () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toContain(`jobgate: ${job.id} succeeded 100%`);
     expect(result.stderr).not.toMatch(/not found|404/);
+  }, 60_000);
+});
+
+describeWithPostgres("the store over a unix socket (postgres://user@/db?host=DIR, as the README gives it)", () => {
+  /** The URL of a fresh database, through the cluster's socket in `socketDir`. */
+  const socketUrl = async (socketDir = postgres().socketDir) => {
+    const db = new URL(await postgres().createDatabase()).pathname.slice(1);
+    return { db, url: `postgres://${TEST_DB_USER}@/${db}?host=${encodeURIComponent(socketDir)}&port=${postgres().port}` };
+  };
+
+  test("jobgate store migrate takes it; a socket that is not there is unreachable (exit 6), as a refused port is", async () => {
+    const { db, url } = await socketUrl();
+    const migrated = await runCli(["store", "migrate"], { JOBGATE_STORE_URL: url });
+    expect(migrated).toMatchObject({ code: 0, stderr: "" });
+    expect(migrated.stdout).toMatch(
+      new RegExp(`^jobgate store migrate: postgres://${TEST_DB_USER}@${postgres().socketDir}/${db}: migrated from version 0 to 1`),
+    );
+    const missing = await runCli(["store", "migrate", "--store", `postgres://${TEST_DB_USER}@/${db}?host=/nonexistent-jobgate-socket-dir`]);
+    expect(missing.code).toBe(6);
+    expect(missing.stderr).toBe(
+      `jobgate store migrate: cannot reach postgres://${TEST_DB_USER}@/nonexistent-jobgate-socket-dir/${db}: the database cannot be reached (ENOENT)\n`,
+    );
+  });
+
+  test("a server on it answers 503 with Retry-After while the database is stopped (its socket gone) — never a 500 — and recovers", async () => {
+    const api = await startTestServer({ store: (await socketUrl()).url });
+    try {
+      const job = await api.publish();
+      await postgres().stop("fast");
+      try {
+        for (const until = Date.now() + 10_000; ;) {
+          const res = await api.request(`/v1/jobs/${job.id}`);
+          expect(res.status).not.toBe(500);
+          expect(res.status).not.toBe(404);
+          if (res.status === 503) {
+            expect(res.headers.get("retry-after")).toBe("5");
+            expect(res.json.error.message).toBe("the job store is unavailable (the database cannot be reached (ENOENT)); try again shortly");
+            break;
+          }
+          if (Date.now() > until) throw new Error(`still ${res.status} with the database down`);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        expect((await api.patch(job.id, { progress: 0.5 })).status).toBe(503);
+        expect((await api.request("/v1/jobs")).status).toBe(503);
+      } finally {
+        await postgres().start();
+      }
+      for (const until = Date.now() + 15_000; (await api.request("/healthz")).status !== 200;) {
+        if (Date.now() > until) throw new Error("/healthz never came back after the database did");
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect((await api.patch(job.id, { progress: 0.5 })).status).toBe(200);
+    } finally {
+      await api.close();
+    }
   }, 60_000);
 });
 

@@ -2,8 +2,11 @@
  * Tenancy (spec §1): every read path — list, get, 304, long-poll, stream — obeys one
  * predicate, and an invisible job answers exactly like a missing one.
  */
+import { MemoryJobStore } from "../proxy/store/memory.js";
+import type { IdempotencyClaim, Inserted, NewJob } from "../proxy/store/types.js";
 import { TOKENS } from "./helpers/keys.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
+import { openStream } from "./helpers/sse.js";
 
 let api: TestServer;
 beforeAll(async () => {
@@ -100,4 +103,65 @@ test("producer side: PATCH of a job the publisher cannot see is a 404", async ()
   expect((await api.patch(site1.id, { progress: 0.5 }, TOKENS.otherPublisher)).status).toBe(404);
   expect((await api.patch(site2.id, { progress: 0.5 }, TOKENS.site1Publisher)).status).toBe(404);
   expect((await api.request(`/v1/jobs/${site2.id}`)).json.data.progress).toBe(0);
+});
+
+/**
+ * A store where, just before the next insert, someone of acct_2 publishes under the very id
+ * the server made for it — as one can who predicts it (job ids are ULIDs, monotonic within a
+ * millisecond, so the next id is often the last one plus one).
+ */
+class SquattedStore extends MemoryJobStore {
+  readonly squatted: string[] = [];
+  armed = false;
+
+  override async insert(fresh: NewJob, claim?: IdempotencyClaim): Promise<Inserted> {
+    if (this.armed) {
+      this.armed = false;
+      await super.insert({ ...fresh, account: "acct_2" });
+      this.squatted.push(fresh.id);
+    }
+    return super.insert(fresh, claim);
+  }
+}
+
+describe("a job id the server made, found taken by another account's job", () => {
+  const store = new SquattedStore();
+  let squattedApi: TestServer;
+  beforeAll(async () => {
+    squattedApi = await startTestServer({}, { store });
+  });
+  afterAll(async () => {
+    await squattedApi.close();
+    await store.close();
+  });
+
+  async function expectUntouchedSquat(): Promise<void> {
+    const squat = await squattedApi.request(`/v1/jobs/${store.squatted.at(-1)!}`, { token: TOKENS.other });
+    expect(squat.json.data).toMatchObject({ status: "queued", progress: 0 });
+    expect(squat.headers.get("etag")).toBe('"w/job-1"');
+  }
+
+  test("a demo operation is never answered with the other account's job, nor runs it: its job gets a new id", async () => {
+    store.armed = true;
+    const res = await squattedApi.request("/v1/sites/site_1/deploys", { method: "POST", body: { duration_ms: 0 } });
+    expect(res.status).toBe(202);
+    expect(store.squatted).toHaveLength(1);
+    expect(res.json.data.id).not.toBe(store.squatted[0]);
+    expect(res.headers.get("location")).toBe(`/v1/jobs/${res.json.data.id}`);
+    expect((await squattedApi.request(`/v1/jobs/${res.json.data.id}`)).status).toBe(200);
+    // Its run is over (the stream ends on the terminal event), and it ran under its own id only.
+    const stream = await openStream(`${squattedApi.url}/v1/jobs/${res.json.data.id}/stream`, TOKENS.all);
+    await stream.ended;
+    expect(stream.text()).toContain('"status":"succeeded"');
+    await expectUntouchedSquat();
+  });
+
+  test("a publish without an id is not refused for it (409): its job gets a new id", async () => {
+    store.armed = true;
+    const job = await squattedApi.publish();
+    expect(store.squatted).toHaveLength(2);
+    expect(job.id).not.toBe(store.squatted[1]);
+    expect((await squattedApi.request(`/v1/jobs/${job.id}`)).status).toBe(200);
+    await expectUntouchedSquat();
+  });
 });

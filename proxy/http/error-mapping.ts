@@ -4,7 +4,7 @@
  * cannot answer is a 503 with Retry-After — never a 404); the router's undecodable path as
  * a 404 (the body's errors are json-body.ts'); anything else a bare 500 (logged, no details).
  */
-import { AccountFullError, IdempotencyKeyError, StoreFullError, StoreUnavailableError } from "../store/types.js";
+import { AccountFullError, IdempotencyKeyError, JobExistsError, StoreFullError, StoreUnavailableError } from "../store/types.js";
 import { ApiError } from "./api-error.js";
 
 /** Seconds a caller is told to wait when the store cannot answer or is full of jobs in flight. */
@@ -24,6 +24,8 @@ export function toApiError(error: unknown, onUnexpected: (error: unknown) => voi
   if (error instanceof IdempotencyKeyError) {
     return error.reason === "job_gone" ? new ApiError("not_found", error.message) : new ApiError("conflict", error.message);
   }
+  // An id taken by a job that went again before it could be read: the request named a taken id.
+  if (error instanceof JobExistsError) return new ApiError("conflict", error.message);
   // Express could not decode a path parameter (e.g. %ZZ): the path names nothing.
   if (error instanceof URIError) return new ApiError("not_found", "no route for this path: it is not valid percent-encoding");
   onUnexpected(error);

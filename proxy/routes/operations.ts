@@ -25,13 +25,12 @@ import { ApiError, invalidRequest } from "../http/api-error.js";
 import { locals, requireScope, sendJson } from "../http/express-helpers.js";
 import { jsonBody } from "../http/json-body.js";
 import type { DemoRunner } from "../standalone/demo-runner.js";
-import { insertJob } from "../standalone/insert-job.js";
+import { insertWithNewId } from "../standalone/insert-job.js";
 import { toJob } from "../standalone/job-json.js";
 import { isPlainObject } from "../standalone/job-rules.js";
 import type { JobStore } from "../store/types.js";
 import type { KeyRing } from "../tenancy/keys.js";
 import { pinsAllow } from "../tenancy/visibility.js";
-import { newJobId } from "../ulid.js";
 
 interface OperationKind {
   readonly scope: Scope;
@@ -95,20 +94,17 @@ async function startOperation(deps: Parameters<typeof createOperationsRouter>[0]
     throw invalidRequest("Idempotency-Key must be 1 to 255 visible ASCII characters");
   }
 
-  const fresh = {
-    id: newJobId(),
-    account: principal.account,
-    teamId,
-    type: kind.jobType,
-    resource: { type: kind.resourceType, id: envId ?? siteId, site_id: siteId, ...(envId !== undefined ? { env_id: envId } : {}) },
-  };
+  const resource = { type: kind.resourceType, id: envId ?? siteId, site_id: siteId, ...(envId !== undefined ? { env_id: envId } : {}) };
   // The key is the account's (the store scopes it); the fingerprint covers the team, so a
   // repeat lands in the same team and the job it returns is one this key can see.
   const claim = idempotencyKey === undefined ? undefined : { key: idempotencyKey, fingerprint: fingerprint(req, teamId) };
-  // The run is recorded before the job exists, so no job is ever left without one (demo-runner.ts).
-  const { job } = await deps.runner.launch({ jobId: fresh.id, durationMs, fail: body.fail === true, ...kind }, () =>
-    insertJob(deps.store, fresh, (existing) => existing, claim),
-  );
+  // The run is recorded before the job exists, so no job is ever left without one (demo-runner.ts);
+  // an id found taken is never answered with the job holding it: the run is tried under a new one.
+  const job = await insertWithNewId(async (id) => {
+    const fresh = { id, account: principal.account, teamId, type: kind.jobType, resource };
+    const launched = await deps.runner.launch({ jobId: id, durationMs, fail: body.fail === true, ...kind }, () => deps.store.insert(fresh, claim));
+    return launched.job;
+  });
   res.setHeader("Location", `/v1/jobs/${job.id}`);
   sendJson(res, 202, { data: toJob(job) });
 }

@@ -16,13 +16,12 @@ import { isIdentifier, isJobId, JOB_TYPE_PATTERN, RESOURCE_TYPE_PATTERN } from "
 import { ApiError, invalidRequest, notFound } from "../http/api-error.js";
 import { locals, requireScope, sendJson } from "../http/express-helpers.js";
 import { jsonBody } from "../http/json-body.js";
-import { insertJob } from "../standalone/insert-job.js";
+import { insertJob, insertWithNewId } from "../standalone/insert-job.js";
 import { toJob } from "../standalone/job-json.js";
 import { applyPatch, isPlainObject, parsePatch, rejectUnknownFields } from "../standalone/job-rules.js";
 import type { JobStore, NewJob, StoredJob } from "../store/types.js";
 import type { KeyRing, Principal } from "../tenancy/keys.js";
 import { canSee, pinsAllow } from "../tenancy/visibility.js";
-import { newJobId } from "../ulid.js";
 
 const PUBLISH_FIELDS = new Set(["type", "team_id", "resource", "id"]);
 const RESOURCE_FIELDS = new Set(["type", "site_id", "env_id"]);
@@ -33,13 +32,19 @@ export function createPublishRouter(deps: { store: JobStore; keys: KeyRing }): R
 
   router.post("/internal/v1/jobs", requireScope(keys, "jobs:publish"), jsonBody, async (req, res) => {
     const { principal } = locals(res);
-    const fresh = parsePublish(req.body, principal);
-    if (!pinsAllow(principal, fresh.teamId, fresh.resource.site_id)) {
+    const { id, ...publish } = parsePublish(req.body, principal);
+    if (!pinsAllow(principal, publish.teamId, publish.resource.site_id)) {
       throw new ApiError("insufficient_scope", "this key is pinned to another team or site than the job's");
     }
-    const existing = await store.get(fresh.id);
+    if (id === undefined) {
+      // An id of the server's own that turns out taken is never answered with its holder's job.
+      const { job } = await insertWithNewId((newId) => store.insert({ id: newId, ...publish }));
+      return sendJson(res, 201, { data: toJob(job) });
+    }
+    const fresh: NewJob = { id, ...publish };
+    const existing = await store.get(id, principal);
     if (existing !== undefined) return sendJson(res, 200, { data: toJob(sameOrConflict(existing, fresh)) });
-    const { job, created } = await insertJob(store, fresh, (other) => sameOrConflict(other, fresh));
+    const { job, created } = await insertJob(store, fresh, (other) => sameOrConflict(other, fresh), principal);
     sendJson(res, created ? 201 : 200, { data: toJob(job) });
   });
 
@@ -69,7 +74,8 @@ function sameOrConflict(existing: StoredJob, fresh: NewJob): StoredJob {
   return existing;
 }
 
-function parsePublish(body: unknown, principal: Principal): NewJob {
+/** The job a publish asks for; `id` undefined when the body names none (the server makes one). */
+function parsePublish(body: unknown, principal: Principal): Omit<NewJob, "id"> & { readonly id: string | undefined } {
   if (!isPlainObject(body)) throw invalidRequest("body must be a JSON object { type, team_id, resource, id? }");
   rejectUnknownFields(body, PUBLISH_FIELDS);
   if (typeof body.type !== "string" || !JOB_TYPE_PATTERN.test(body.type)) {
@@ -91,15 +97,10 @@ function parsePublish(body: unknown, principal: Principal): NewJob {
   if (resource.env_id !== undefined && !isIdentifier(resource.env_id)) {
     throw invalidRequest("resource.env_id must be an identifier string when present");
   }
-  let id: string;
-  if (body.id === undefined) {
-    id = newJobId();
-  } else {
-    if (!isJobId(body.id)) {
-      throw invalidRequest("id must be job_ followed by a ULID (26 characters of Crockford base32)");
-    }
-    id = body.id;
+  if (body.id !== undefined && !isJobId(body.id)) {
+    throw invalidRequest("id must be job_ followed by a ULID (26 characters of Crockford base32)");
   }
+  const id = body.id;
   const envId = resource.env_id;
   return {
     id,

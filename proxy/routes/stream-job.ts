@@ -56,7 +56,6 @@ export function createStreamJobRouter<Caller>(deps: {
       "Content-Type": "text/event-stream; charset=utf-8",
       "Cache-Control": "no-cache, no-transform",
       "X-Accel-Buffering": "no",
-      Connection: "keep-alive",
     });
     if (req.method === "HEAD") return void res.end();
     res.socket?.setNoDelay(true);

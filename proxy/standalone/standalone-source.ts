@@ -41,11 +41,11 @@ class StandaloneJobSource implements JobSource<Principal> {
     // Only a job the caller may see is answered from the cache: an invisible one takes the
     // missing one's path (a read), so no timing tells it exists (spec §1).
     const cached = this.store.getCached?.(jobId);
-    return cached !== undefined && canSee(principal, cached) ? viewOf(cached) : this.store.get(jobId).then(admit);
+    return cached !== undefined && canSee(principal, cached) ? viewOf(cached) : this.store.get(jobId, principal).then(admit);
   }
 
   readFresh(principal: Principal, jobId: string): Promise<JobView> {
-    return this.store.get(jobId).then((job) => {
+    return this.store.get(jobId, principal).then((job) => {
       if (job === undefined || !canSee(principal, job)) throw notFound(jobId);
       return viewOf(job);
     });

@@ -157,7 +157,14 @@ export interface JobStore {
    * room (see StoreBounds).
    */
   insert(job: NewJob, idempotency?: IdempotencyClaim): Promise<Inserted>;
-  get(id: string): Promise<StoredJob | undefined>;
+  /**
+   * The job, or `undefined` when there is none. With `scope`, the read is made for a caller
+   * who may see only that scope's jobs: a job outside it is still returned (the caller
+   * answers 404, as for a missing one) but leaves nothing behind — no cache entry, no
+   * refreshed recency — so reading a job a key cannot see changes nothing the store keeps
+   * (spec §2).
+   */
+  get(id: string, scope?: VisibilityScope): Promise<StoredJob | undefined>;
   /**
    * The job as this process knows it is now, with no I/O — for the hot path (a 304),
    * answered inside the request event. `undefined` means "not known here": ask `get`.

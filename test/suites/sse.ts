@@ -2,6 +2,7 @@
  * GET /v1/jobs/{id}/stream (spec §4): framing, live changes, resume, heartbeat, close.
  * On every store backend: test/sse.test.ts runs it on memory, test/store-postgres-api.test.ts on PostgreSQL.
  */
+import { connect } from "node:net";
 import { TOKENS } from "../helpers/keys.js";
 import type { TestServer } from "../helpers/server.js";
 import { jobEvents, openStream } from "../helpers/sse.js";
@@ -97,6 +98,23 @@ export function describeSse(backend: TestBackend): void {
       const res = await api.request(`/v1/jobs/${job.id}/stream`, { token: null });
       expect(res.status).toBe(401);
       expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+    });
+
+    test("a client that asks Connection: close has the connection closed once the stream ends: keep-alive is never forced on it", async () => {
+      const job = await api.publish();
+      await api.patch(job.id, { status: "succeeded" });
+      const head = await new Promise<string>((resolve, reject) => {
+        const socket = connect(api.server.port, "127.0.0.1");
+        let text = "";
+        // Under Node's keep-alive timeout (5 s): a connection kept alive would still be open.
+        const timer = setTimeout(() => (socket.destroy(), reject(new Error(`the connection was kept open after the stream ended: ${text}`))), 4_000);
+        socket.setEncoding("utf8");
+        socket.on("data", (chunk: string) => (text += chunk));
+        socket.on("close", () => (clearTimeout(timer), resolve(text.slice(0, text.indexOf("\r\n\r\n")))));
+        socket.write(`GET /v1/jobs/${job.id}/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKENS.reader}\r\nConnection: close\r\n\r\n`);
+      });
+      expect(head).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+      expect(head.toLowerCase()).toContain("\r\nconnection: close");
     });
 
     test("HEAD on a stream answers its headers and ends", async () => {

@@ -1,4 +1,5 @@
 import type { ClientConfig, PoolConfig } from "pg";
+import { parseStoreUrl, STORE_URL_NO_HOST } from "../../serve-options.js";
 
 /** Connections per replica for queries (the LISTEN connection is one more). */
 export const DEFAULT_POOL_SIZE = 10;
@@ -11,10 +12,11 @@ const QUERY_TIMEOUT_MS = 15_000;
 
 /** `postgres://user@host:port/db` — the store URL without its password or query, for logs and messages. */
 export function describeStoreUrl(url: string): string {
+  const parsed = parseStoreUrl(url);
+  if (parsed === undefined) return "the --store URL";
   try {
-    const parsed = new URL(url);
     const user = parsed.username === "" ? "" : `${decodeURIComponent(parsed.username)}@`;
-    const host = parsed.host === "" ? (parsed.searchParams.get("host") ?? "localhost") : parsed.host;
+    const host = parsed.host === "" || parsed.host === STORE_URL_NO_HOST ? (parsed.searchParams.get("host") ?? "localhost") : parsed.host;
     return `${parsed.protocol}//${user}${host}${parsed.pathname}`;
   } catch {
     return "the --store URL";

@@ -2,7 +2,7 @@ import { StoreUnavailableError } from "../types.js";
 
 /**
  * Which failures of PostgreSQL mean "cannot answer now" (a 503 with Retry-After, spec §8)
- * rather than a bug: the connection (refused, reset, cut, timed out), the server (starting,
+ * rather than a bug: the connection (refused, reset, cut, timed out, a unix socket gone), the server (starting,
  * shutting down, out of connections, read-only after a failover), and who we are (a
  * password or database that went away). Everything else travels on as it is (a 500).
  */
@@ -22,9 +22,16 @@ const SQLSTATES = new Set([
 const MESSAGES =
   /Connection terminated|connection timeout|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|Cannot use a pool after calling end|not queryable|Connection ended/i;
 
+/** A unix socket that is not there (`connect ENOENT …/.s.PGSQL.5432`): the server is down, and took its socket with it. */
+function isMissingSocket(error: unknown): boolean {
+  const { code, syscall } = (error ?? {}) as { code?: unknown; syscall?: unknown };
+  return code === "ENOENT" && syscall === "connect";
+}
+
 export function isUnavailable(error: unknown): boolean {
   if (error instanceof StoreUnavailableError) return true;
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (isMissingSocket(error)) return true;
   if (typeof code === "string") {
     if (NETWORK_CODES.has(code) || SQLSTATES.has(code)) return true;
     // Connection exceptions (08…) and invalid authorization (28…).
@@ -51,7 +58,7 @@ export function storeError(error: unknown): unknown {
 /** A short, host-free reason: the errno or SQLSTATE, or pg's message. */
 export function reason(error: unknown): string {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-  if (typeof code === "string" && NETWORK_CODES.has(code)) return code;
+  if (typeof code === "string" && (NETWORK_CODES.has(code) || isMissingSocket(error))) return code;
   if (typeof code === "string") return `SQLSTATE ${code}`;
   return typeof message === "string" ? message.replace(/\s+\d{1,3}(\.\d{1,3}){3}:\d+/g, "") : String(error);
 }

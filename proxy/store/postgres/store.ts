@@ -28,6 +28,7 @@ import type { JobStatus } from "../../../api/job.js";
 import { IDEMPOTENCY_KEY_TTL_MS, SWEEP_INTERVAL_MS } from "../bounds.js";
 import { changesJob } from "../change.js";
 import { ChangeNotifier } from "../change-notifier.js";
+import { canSee, type VisibilityScope } from "../../tenancy/visibility.js";
 import { DEMO_LEASE_MS, type DemoRunLedger } from "../demo-runs.js";
 import {
   AccountFullError,
@@ -287,10 +288,12 @@ export class PostgresJobStore implements JobStore {
     return inserted;
   }
 
-  async get(id: string): Promise<StoredJob | undefined> {
+  async get(id: string, scope?: VisibilityScope): Promise<StoredJob | undefined> {
     const mark = this.cache.mark();
     const job = await this.readJob(id);
-    this.cache.remember(job, mark);
+    // Read for a caller who cannot see it: the cache stays as it was (spec §2), else such
+    // reads would fill it, and keep another tenant's entries in it or push them out.
+    if (job !== undefined && (scope === undefined || canSee(scope, job))) this.cache.remember(job, mark);
     return job;
   }
 
@@ -358,6 +361,11 @@ export class PostgresJobStore implements JobStore {
   }
 
   subscribe(id: string, afterVersion: number, listener: ChangeListener): () => void {
+    if (!storable(id)) {
+      let live = true;
+      queueMicrotask(() => live && listener.onEnd()); // no such job can exist
+      return () => (live = false);
+    }
     const cached = this.cache.get(id);
     const unsubscribe = this.changes.subscribe(
       id,
@@ -628,6 +636,7 @@ export class PostgresJobStore implements JobStore {
   }
 
   private async readJob(id: string): Promise<StoredJob | undefined> {
+    if (!storable(id)) return undefined;
     this.jobReads++;
     const { rows } = await this.query<JobRow>(SELECT_BY_ID, [id]);
     return rows[0] === undefined ? undefined : jobOf(rows[0]);
@@ -673,6 +682,14 @@ export class PostgresJobStore implements JobStore {
       }
     }
   }
+}
+
+/**
+ * False for an id PostgreSQL's text cannot hold (a NUL, as a path's `%00` decodes to): no row
+ * has it, and asking for one fails the query — a 500 where "no such job" (404) is the truth.
+ */
+function storable(id: string): boolean {
+  return !id.includes("\u0000");
 }
 
 function queuedJob(fresh: NewJob, createdAt: string | number): StoredJob {
