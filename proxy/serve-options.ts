@@ -15,6 +15,7 @@ import {
   HEARTBEAT_MS,
 } from "../api/defaults.js";
 import { MAX_WAIT_CAP_S } from "../api/limits.js";
+import { parseStoreUrl } from "./store/postgres/connection.js";
 
 /** The store when none is named: jobs in this process's memory. */
 export const MEMORY_STORE = "memory";
@@ -178,26 +179,6 @@ function storeOption(text: string | undefined, proxyMode: boolean): string {
   if (text === undefined || text === "" || text === MEMORY_STORE) return MEMORY_STORE;
   if (proxyMode) throw new ServeOptionsError("--store and --upstream exclude each other: in proxy mode the upstream holds the jobs");
   return postgresStoreUrl(text);
-}
-
-/** What stands in for the host a unix-socket store URL leaves out (`postgres://user@/db?host=/run/postgresql`), as pg reads it. */
-export const STORE_URL_NO_HOST = "___DUMMY___";
-
-/**
- * A store URL read as PostgreSQL's client (pg-connection-string) reads it, or undefined when
- * it cannot be. A WHATWG URL alone refuses some that it takes: a unix socket's `user@/db` (a
- * user but no host), a space or a bare `%` in the password.
- */
-export function parseStoreUrl(text: string): URL | undefined {
-  const encoded = / |%[^a-f0-9]|%[a-f0-9][^a-f0-9]/i.test(text) ? encodeURI(text).replace(/%25(\d\d)/g, "%$1") : text;
-  for (const candidate of [encoded, encoded.replace("@/", `@${STORE_URL_NO_HOST}/`)]) {
-    try {
-      return new URL(candidate);
-    } catch {
-      // not a URL this way: the next
-    }
-  }
-  return undefined;
 }
 
 /** A `--store` that must be a PostgreSQL URL (`jobgate store migrate`); the message never echoes it (it carries the password). */

@@ -27,6 +27,9 @@ import {
 import { normalizeClientOptions } from "../client/options.js";
 import type { Job } from "../api/index.js";
 
+// nock patches Node's own http module, which every test file in this worker shares: take it off when this file ends.
+afterAll(() => nock.restore());
+
 const failedJob: Job = {
   id: "job_9",
   type: "deployment.deploy",

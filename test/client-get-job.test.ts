@@ -7,6 +7,9 @@ import { JobsClient } from "../client/client.js";
 import { isJobFailedError, isTimeoutError, type JobFailedError, type TimeoutError } from "../client/errors.js";
 import { envelope, fakeJob } from "./helpers/job-fixture.js";
 
+// nock patches Node's own http module, which every test file in this worker shares: take it off when this file ends.
+afterAll(() => nock.restore());
+
 const API = "http://api.test";
 const TOKEN = "mfk_unit_token";
 

@@ -4,6 +4,9 @@ import { JobsClient } from "../client/client.js";
 import { isConfigError, isHttpError } from "../client/errors.js";
 import type { Job } from "../api/index.js";
 
+// nock patches Node's own http module, which every test file in this worker shares: take it off when this file ends.
+afterAll(() => nock.restore());
+
 const API = "http://api.test";
 const client = () => new JobsClient({ apiUrl: API, token: "mfk_unit", retry: { minDelayMs: 10, maxDelayMs: 50 } });
 const job = (n: number): Job => ({

@@ -9,6 +9,9 @@ import { isHttpError, isUnreachableError, isAuthError, isNotFoundError, type Unr
 import type { Job } from "../api/index.js";
 import { envelope, fakeJob } from "./helpers/job-fixture.js";
 
+// nock patches Node's own http module, which every test file in this worker shares: take it off when this file ends.
+afterAll(() => nock.restore());
+
 const API = "http://api.test";
 const TOKEN = "mfk_unit_secret_token";
 

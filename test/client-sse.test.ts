@@ -10,6 +10,9 @@ import { SseParser, type SseEvent } from "../client/sse-parser.js";
 import type { Job } from "../api/index.js";
 import { fakeJob } from "./helpers/job-fixture.js";
 
+// nock patches Node's own http module, which every test file in this worker shares: take it off when this file ends.
+afterAll(() => nock.restore());
+
 function parseAll(chunks: string[]): { events: SseEvent[]; retries: number[]; comments: string[] } {
   const events: SseEvent[] = [];
   const retries: number[] = [];

@@ -8,6 +8,9 @@ import nock from "nock";
 import { TOKENS } from "./helpers/keys.js";
 import { startTestProxy, type TestServer } from "./helpers/server.js";
 
+// nock patches Node's own http module, which every test file in this worker shares: take it off when this file ends.
+afterAll(() => nock.restore());
+
 const UPSTREAM = "http://upstream.invalid";
 const JOB_ID = "job_01JAAAAAAAAAAAAAAAAAAAAAAA";
 const job = {
