@@ -5,12 +5,15 @@
  * it, and squid's access log counts them. Covers wait, watch, get, call and proxy mode's
  * upstream; NO_PROXY and loopback going direct; proxy credentials never printed; HTTPS
  * through the proxy with --ca-file / NODE_EXTRA_CA_CERTS against a test CA (nginx serving
- * the test certificate).
+ * the test certificate); and the installed Terraform provider, when terraform is on the PATH.
  */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { allOutput, assertBuilt, closedPort, runCli, startCli } from "./helpers/cli.js";
 import { TOKENS } from "./helpers/keys.js";
 import { API_HOST, describeWith, makeTestCa, startNginx, startSquid, type Nginx, type Squid, type TestCa } from "./helpers/proxies.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
+import { flat, hasTerraform, installProviderTo, makeRoot, removeRoots, workspace, writeCliConfig } from "./helpers/terraform.js";
 
 const describeProxies = describeWith(["squid", "nginx", "openssl"], "test/network-forward-proxy.test.ts");
 
@@ -37,6 +40,7 @@ describeProxies("through squid, a forward proxy", () => {
   afterAll(async () => {
     await Promise.all([api?.close(), squid?.close(), tlsNginx?.close()]);
     ca?.remove();
+    removeRoots();
     // Neither the token nor the proxy password ever reached any output.
     expect(allOutput.join("\n")).not.toContain(TOKENS.all);
     expect(allOutput.join("\n")).not.toContain(PASSWORD);
@@ -199,4 +203,30 @@ describeProxies("through squid, a forward proxy", () => {
       serve.child.kill("SIGKILL");
     }
   });
+  // The provider runs as Terraform's child, from the installed bundle: the same transport, the same proxy variables.
+  (hasTerraform ? test : test.skip)(
+    "the installed Terraform provider reaches the API only through the proxy, and trusts a ca_file",
+    async () => {
+      const job = await api.publish();
+      await api.patch(job.id, { status: "succeeded", result: { release_id: "rel_via_proxy" } });
+      const root = makeRoot("proxy");
+      const { dir: mirror } = installProviderTo(join(root, "plugins"));
+      writeFileSync(
+        join(root, "main.tf"),
+        `terraform {\n  required_providers {\n    jobgate = { source = "jobgate/jobgate" }\n  }\n}\n` +
+          `provider "jobgate" {\n  ca_file = ${JSON.stringify(ca.caFile)}\n}\n` +
+          `data "jobgate_job" "j" {\n  job_id = "${job.id}"\n}\n` +
+          `output "release" {\n  value = jsondecode(data.jobgate_job.j.result).release_id\n}\n`,
+      );
+      const ws = workspace(root, writeCliConfig(root, mirror), { JOBGATE_API_URL: viaName, JOBGATE_TOKEN: TOKENS.all, HTTP_PROXY: squid.url });
+      const before = squid.requestsFor(API_HOST);
+      const init = await ws.terraform("init", "-input=false");
+      expect(init.code).toBe(0);
+      const apply = await ws.terraform("apply", "-auto-approve", "-input=false");
+      expect(apply.code).toBe(0);
+      expect(flat(apply.output)).toContain('release = "rel_via_proxy"');
+      await squid.untilLogged(API_HOST, before + 1);
+    },
+    120_000,
+  );
 });

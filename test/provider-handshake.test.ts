@@ -9,7 +9,16 @@ import { existsSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
 import { MAGIC_COOKIE_KEY } from "../provider-shim/provider/handshake.js";
 import { loadProtocol } from "../provider-shim/provider/protocol/services.js";
-import { assertBundleBuilt, connect, hostCertificate, providerEnv, startProvider, unary, type RunningProvider } from "./helpers/provider.js";
+import {
+  assertBundleBuilt,
+  connect,
+  hostCertificate,
+  providerEnv,
+  removeProviderCache,
+  startProvider,
+  unary,
+  type RunningProvider,
+} from "./helpers/provider.js";
 
 const running: RunningProvider[] = [];
 function start(env: NodeJS.ProcessEnv): RunningProvider {
@@ -21,6 +30,7 @@ function start(env: NodeJS.ProcessEnv): RunningProvider {
 beforeAll(() => assertBundleBuilt());
 afterAll(async () => {
   for (const p of running) if (p.child.exitCode === null) p.child.kill("SIGKILL");
+  removeProviderCache();
 });
 
 describe("terraform-provider-jobgate handshake", () => {
@@ -135,7 +145,7 @@ describe("terraform-provider-jobgate handshake", () => {
     expect(p.stderr()).toContain('  terraform {\n    required_providers {\n      jobgate = { source = "jobgate/jobgate" }\n    }\n  }\n');
   });
 
-  test("refuses a host without protocol 6, and one without AutoMTLS", async () => {
+  test("refuses a host without protocol 6, one without AutoMTLS, and one whose certificate is not one", async () => {
     const old = start(providerEnv(hostCertificate(), { PLUGIN_PROTOCOL_VERSIONS: "4,5" }));
     expect((await old.exited).code).toBe(1);
     expect(old.stderr()).toContain("speaks plugin protocol 6, but the host offered 4, 5");
@@ -143,6 +153,10 @@ describe("terraform-provider-jobgate handshake", () => {
     expect((await plain.exited).code).toBe(1);
     expect(plain.stderr()).toContain("PLUGIN_CLIENT_CERT is not set");
     expect(plain.stdout()).toBe("");
+    const garbled = start(providerEnv(hostCertificate(), { PLUGIN_CLIENT_CERT: "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n" }));
+    expect((await garbled.exited).code).toBe(1);
+    expect(garbled.stderr()).toMatch(/^PLUGIN_CLIENT_CERT is not a PEM certificate \(.+\)\n$/);
+    expect(garbled.stdout()).toBe("");
   });
 
   test("logs go to stderr as hclog JSON at TF_LOG_PROVIDER's level", async () => {

@@ -10,14 +10,18 @@
  * CommonJS because the installed name ends in `_v0.1.0`: Node reads `.0` as an extension and
  * refuses to load such a file as an ES module (ERR_UNKNOWN_FILE_EXTENSION).
  *
+ * Two layers, because Terraform starts a provider four times per apply and each start
+ * used to compile the whole bundle: the provider's bundle is carried as a string by a small
+ * script (bundle-entry.ts) that compiles it with a V8 code cache (code-cache.ts).
+ *
  * Also copies the .proto files next to the tsc output, for the unbundled modules in dist/.
- * Minified (names kept): Terraform starts a provider several times per command, and each
- * start reads and compiles the script.
  */
-import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { chmodSync, copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type Plugin } from "esbuild";
+import type { BundledSource } from "./code-cache.js";
 import { PROTO_FILES as SOURCE_PROTO_FILES, protoDescriptor } from "./protocol/proto-sources.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -50,24 +54,44 @@ async function main(): Promise<void> {
   const protoOut = join(ROOT, "dist/provider-shim/provider/protocol");
   mkdirSync(protoOut, { recursive: true });
   for (const file of PROTO_FILES) copyFileSync(join(PROVIDER_SRC, "protocol", file), join(protoOut, file));
-  const result = await build({
+  // The provider itself, as one CommonJS source…
+  const provider = await build({
     absWorkingDir: ROOT,
     entryPoints: [join(PROVIDER_SRC, "bin.ts")],
-    outfile: BUNDLE_PATH,
+    write: false,
     bundle: true,
     platform: "node",
     format: "cjs",
     target: "node20",
     legalComments: "eof",
-    // Smaller to read and compile at each of the several starts Terraform makes per command;
-    // names kept, so stack traces in the log still say where.
+    // Smaller to read; names kept, so stack traces in the log still say where.
+    minify: true,
+    keepNames: true,
+    // import() of a builtin becomes require(): the source runs as a vm.Script, where import() has no loader.
+    supported: { "dynamic-import": false },
+    logLevel: "warning",
+    plugins: [inline],
+  });
+  if (provider.errors.length > 0 || provider.outputFiles[0] === undefined) process.exit(1);
+  const source = provider.outputFiles[0].text.replace(/^#!.*\n/, "");
+  const bundled: BundledSource = { source, id: createHash("sha256").update(source).digest("hex").slice(0, 16) };
+  // …carried as a string by the script that runs it through the V8 code cache (code-cache.ts).
+  const script = await build({
+    absWorkingDir: ROOT,
+    entryPoints: [join(PROVIDER_SRC, "bundle-entry.ts")],
+    outfile: BUNDLE_PATH,
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    banner: { js: "#!/usr/bin/env node" },
+    define: { BUNDLED_PROVIDER: JSON.stringify(bundled) },
     minify: true,
     keepNames: true,
     logLevel: "warning",
-    plugins: [inline],
-    metafile: false,
   });
-  if (result.errors.length > 0) process.exit(1);
+  if (script.errors.length > 0) process.exit(1);
+  chmodSync(BUNDLE_PATH, 0o755);
   // A stray absolute path would make the bytes differ between machines.
   const text = readFileSync(BUNDLE_PATH, "utf8");
   if (text.includes(ROOT)) throw new Error(`${BUNDLE_PATH} contains the build directory ${ROOT}; it would not be byte-identical elsewhere`);

@@ -12,6 +12,8 @@
  *
  * Run by hand (no cookie), the plugin says what it is and exits 1, as go-plugin does.
  */
+import { X509Certificate } from "node:crypto";
+
 export const MAGIC_COOKIE_KEY = "TF_PLUGIN_MAGIC_COOKIE";
 export const MAGIC_COOKIE_VALUE = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
 export const CORE_PROTOCOL_VERSION = 1;
@@ -24,7 +26,8 @@ export class HandshakeError extends Error {
 }
 
 export interface HandshakeEnv {
-  readonly clientCertPem: string;
+  /** PLUGIN_CLIENT_CERT as DER: the one certificate a client may present. */
+  readonly clientCert: Buffer;
   readonly socketDir: string | undefined;
   readonly multiplex: boolean;
 }
@@ -56,7 +59,13 @@ export function readHandshakeEnv(env: NodeJS.ProcessEnv): HandshakeEnv {
         "provides (go-plugin AutoMTLS, which Terraform and OpenTofu always use)",
     );
   }
-  return { clientCertPem, socketDir: nonEmpty(env.PLUGIN_UNIX_SOCKET_DIR), multiplex: /^(1|t|true)$/i.test(env[MULTIPLEX_ENV] ?? "") };
+  let clientCert: Buffer;
+  try {
+    clientCert = new X509Certificate(clientCertPem).raw;
+  } catch (error) {
+    throw new HandshakeError(`PLUGIN_CLIENT_CERT is not a PEM certificate (${(error as Error).message})`);
+  }
+  return { clientCert, socketDir: nonEmpty(env.PLUGIN_UNIX_SOCKET_DIR), multiplex: /^(1|t|true)$/i.test(env[MULTIPLEX_ENV] ?? "") };
 }
 
 /** The one stdout line. */

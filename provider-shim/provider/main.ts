@@ -8,6 +8,7 @@
  * at once). SIGTERM ends it. If Terraform dies without a word (the parent process changes)
  * the provider exits too, rather than linger.
  */
+import { codeCacheReport } from "./code-cache.js";
 import { HandshakeError, readHandshakeEnv } from "./handshake.js";
 import { Logger, logLevelFromEnv } from "./logging.js";
 import { startPluginServer } from "./plugin-server.js";
@@ -53,6 +54,8 @@ export async function main(): Promise<void> {
 
   writeStdout(server.line);
   logger.info(`terraform-provider-jobgate ${PROVIDER_VERSION} serving`, { pid: process.pid });
+  const codeCache = codeCacheReport();
+  if (codeCache !== undefined) logger.debug(`code cache ${codeCache.use}`, { file: codeCache.file ?? "none" });
   await server.closed;
   process.exit(0);
 }

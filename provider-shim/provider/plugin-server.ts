@@ -2,19 +2,21 @@
  * The gRPC server a go-plugin host talks to: the provider service (tfplugin6.Provider)
  * plus go-plugin's own — GRPCController (Shutdown), GRPCStdio, GRPCBroker — and the
  * health service the host pings. It listens on a fresh unix socket with mutual TLS: our
- * throwaway certificate (tls/certificate.ts) and exactly the host's PLUGIN_CLIENT_CERT
- * as the only trusted client; any other client certificate (or none) fails the TLS
- * handshake before a single RPC is read.
+ * throwaway certificate (tls/certificate.ts) and exactly the host's PLUGIN_CLIENT_CERT as
+ * the only client admitted (tls/host-only-listener.ts); any other client certificate (or
+ * none) is cut before a single RPC is read.
  */
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Server } from "node:tls";
 import * as grpc from "@grpc/grpc-js";
 import { handshakeLine, type HandshakeEnv } from "./handshake.js";
 import type { Logger } from "./logging.js";
 import { loadProtocol } from "./protocol/services.js";
 import { createPluginCertificate } from "./tls/certificate.js";
+import { listenForHost } from "./tls/host-only-listener.js";
 
 /** A unary handler of the provider service: request message in, response message out. */
 export type UnaryHandler = (request: unknown) => Promise<object>;
@@ -41,11 +43,6 @@ export async function startPluginServer(options: {
   const { env, logger } = options;
   const protocol = loadProtocol();
   const certificate = createPluginCertificate();
-  const credentials = grpc.ServerCredentials.createSsl(
-    Buffer.from(env.clientCertPem),
-    [{ private_key: Buffer.from(certificate.keyPem), cert_chain: Buffer.from(certificate.certPem) }],
-    true,
-  );
   const server = new grpc.Server({ "grpc.max_receive_message_length": 256 * 1024 * 1024, "grpc.max_send_message_length": 256 * 1024 * 1024 });
   const socketPath = join(env.socketDir ?? tmpdir(), `jobgate-plugin-${randomBytes(6).toString("hex")}.sock`);
   let resolveClosed!: () => void;
@@ -56,6 +53,7 @@ export async function startPluginServer(options: {
   const close = (): Promise<void> => {
     closing ??= new Promise<void>((resolve) => {
       for (const stream of openStreams) stream.end();
+      listener.close();
       server.tryShutdown(() => {
         rmSync(socketPath, { force: true });
         resolveClosed();
@@ -126,8 +124,14 @@ export async function startPluginServer(options: {
     },
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.bindAsync(`unix:${socketPath}`, credentials, (error) => (error ? reject(error) : resolve()));
+  // TLS is the listener's (the host's certificate pinned there); gRPC runs over what it admits.
+  const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  const listener: Server = await listenForHost({
+    socketPath,
+    certificate,
+    hostCert: env.clientCert,
+    logger,
+    onHostConnection: (socket) => injector.injectConnection(socket),
   });
   logger.debug("plugin server listening", { address: socketPath });
   return { line: handshakeLine(socketPath, certificate.der, env), socketPath, closed, close };

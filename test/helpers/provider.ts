@@ -4,7 +4,9 @@
  * read its handshake line, and talk to it over mutual TLS as Terraform does.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import { MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE } from "../../provider-shim/provider/handshake.js";
@@ -12,6 +14,21 @@ import { loadProtocol } from "../../provider-shim/provider/protocol/services.js"
 import { createPluginCertificate, toPem, type PluginCertificate } from "../../provider-shim/provider/tls/certificate.js";
 
 export const PROVIDER_BUNDLE = fileURLToPath(new URL("../../dist/provider/terraform-provider-jobgate.cjs", import.meta.url));
+
+/**
+ * The cache directory (XDG_CACHE_HOME) of the providers a suite starts, so that their code
+ * cache (provider-shim/provider/code-cache.ts) goes to a temp dir, not the user's ~/.cache;
+ * removeProviderCache() in the suite's afterAll.
+ */
+let cacheHome: string | undefined;
+export function providerCacheHome(): string {
+  cacheHome ??= mkdtempSync(join(tmpdir(), "jobgate-provider-cache-"));
+  return cacheHome;
+}
+export function removeProviderCache(): void {
+  if (cacheHome !== undefined) rmSync(cacheHome, { recursive: true, force: true });
+  cacheHome = undefined;
+}
 
 export function assertBundleBuilt(): void {
   if (!existsSync(PROVIDER_BUNDLE)) throw new Error(`${PROVIDER_BUNDLE} is missing: run \`npm run build\` (npm test builds first)`);
@@ -46,6 +63,7 @@ export function hostCertificate(): PluginCertificate {
 export function providerEnv(clientCert: PluginCertificate, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
+    XDG_CACHE_HOME: providerCacheHome(),
     [MAGIC_COOKIE_KEY]: MAGIC_COOKIE_VALUE,
     PLUGIN_PROTOCOL_VERSIONS: "5,6",
     PLUGIN_MIN_PORT: "10000",

@@ -120,6 +120,8 @@ export function workspace(dir: string, cliConfig: string, extraEnv: NodeJS.Proce
   Object.assign(env, {
     TF_DATA_DIR: join(dir, ".terraform"),
     TF_CLI_CONFIG_FILE: cliConfig,
+    // The provider's code cache, kept inside the workspace rather than the user's ~/.cache.
+    XDG_CACHE_HOME: join(dir, ".cache"),
     TF_IN_AUTOMATION: "1",
     TF_INPUT: "0",
     CHECKPOINT_DISABLE: "1",
