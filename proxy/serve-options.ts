@@ -15,7 +15,7 @@ import {
   HEARTBEAT_MS,
 } from "../api/defaults.js";
 import { MAX_WAIT_CAP_S } from "../api/limits.js";
-import { parseStoreUrl } from "./store/postgres/connection.js";
+import { parseStoreUrl } from "./store-url.js";
 
 /** The store when none is named: jobs in this process's memory. */
 export const MEMORY_STORE = "memory";

@@ -7,11 +7,11 @@
  * The cache is one file per bundle (named by a hash of its source, which V8 itself does not
  * check — it compares lengths) and per Node version, in the user's cache directory:
  * `$XDG_CACHE_HOME/jobgate` or `~/.cache/jobgate` (`~/Library/Caches/jobgate` on macOS,
- * `%LOCALAPPDATA%\jobgate` on Windows). It is written when the process exits, if it was
- * missing, refused by V8 or not safe to read, atomically; other bundles' cache files are removed then. Only a
- * directory and file of our own, writable by no one else, are read. Everything here is an
- * optimisation: any failure leaves the provider to run uncached, and deleting the
- * directory is always safe.
+ * `%LOCALAPPDATA%\jobgate` on Windows). It is written atomically when the process exits, if
+ * it was missing, refused by V8 or not safe to read; other bundles' cache files are removed
+ * then. Only a directory and file of our own, writable by no one else, are read. Everything
+ * here is an optimisation: any failure leaves the provider to run uncached, and deleting
+ * the directory is always safe.
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -25,7 +25,8 @@ const CACHE_PREFIX = "terraform-provider-jobgate-";
  * How this start used the cache, left on the global object for the provider's log (main.ts):
  * `used`; `missing` (none yet: written at exit); `refused` (V8 would not take it: rewritten at
  * exit); `unsafe` (the file or directory is another user's, or writable by others: ignored);
- * `off` (no cache directory). All but `used` and `off` write it at exit, into a directory of our own only.
+ * `off` (no cache directory). All but `used` and `off` write it at exit, into a directory of
+ * our own only.
  */
 export type CodeCacheUse = "used" | "missing" | "refused" | "unsafe" | "off";
 export interface CodeCacheReport {

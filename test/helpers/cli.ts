@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer, type AddressInfo, type Server, type Socket, connect } from "node:net";
 import { fileURLToPath } from "node:url";
+import { splice } from "./splice.js";
 
 export const CLI = fileURLToPath(new URL("../../dist/provider-shim/cli/main.js", import.meta.url));
 
@@ -104,18 +105,7 @@ export async function startRelay(targetPort: number): Promise<Relay> {
   const makeServer = (): Server =>
     createServer((client) => {
       connections++;
-      const upstream = connect(targetPort, "127.0.0.1");
-      sockets.add(client).add(upstream);
-      const drop = (): void => {
-        client.destroy();
-        upstream.destroy();
-        sockets.delete(client);
-        sockets.delete(upstream);
-      };
-      client.on("error", drop).on("close", drop);
-      upstream.on("error", drop).on("close", drop);
-      client.pipe(upstream);
-      upstream.pipe(client);
+      splice(client, connect(targetPort, "127.0.0.1"), sockets);
     });
   const listen = (server: Server, port: number): Promise<number> =>
     new Promise((resolve, reject) => {

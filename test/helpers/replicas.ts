@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { connect, createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { CLI } from "./cli.js";
+import { splice } from "./splice.js";
 
 export interface ReplicaProcess {
   readonly child: ChildProcess;
@@ -78,18 +79,8 @@ export async function startBalancer(ports: readonly number[]): Promise<Balancer>
         else client.destroy();
       });
       upstream.once("connect", () => {
-        sockets.add(upstream);
         upstream.removeAllListeners("error");
-        const drop = (): void => {
-          client.destroy();
-          upstream.destroy();
-          sockets.delete(client);
-          sockets.delete(upstream);
-        };
-        client.on("error", drop).on("close", drop);
-        upstream.on("error", drop).on("close", drop);
-        client.pipe(upstream);
-        upstream.pipe(client);
+        splice(client, upstream, sockets);
         client.resume();
       });
     };

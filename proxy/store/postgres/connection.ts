@@ -1,4 +1,5 @@
 import type { ClientConfig, PoolConfig } from "pg";
+import { parseStoreUrl, STORE_URL_NO_HOST } from "../../store-url.js";
 
 /** Connections per replica for queries (the LISTEN connection is one more). */
 export const DEFAULT_POOL_SIZE = 10;
@@ -8,26 +9,6 @@ const CONNECT_TIMEOUT_MS = 3_000;
 const STATEMENT_TIMEOUT_MS = 10_000;
 /** Client-side bound on one query, for a server that went silent (no RST). */
 const QUERY_TIMEOUT_MS = 15_000;
-
-/** What stands in for the host a unix-socket store URL leaves out (`postgres://user@/db?host=/run/postgresql`), as pg reads it. */
-const STORE_URL_NO_HOST = "___DUMMY___";
-
-/**
- * A store URL read as PostgreSQL's client (pg-connection-string) reads it, or undefined when
- * it cannot be. A WHATWG URL alone refuses some that it takes: a unix socket's `user@/db` (a
- * user but no host), a space or a bare `%` in the password.
- */
-export function parseStoreUrl(text: string): URL | undefined {
-  const encoded = / |%[^a-f0-9]|%[a-f0-9][^a-f0-9]/i.test(text) ? encodeURI(text).replace(/%25(\d\d)/g, "%$1") : text;
-  for (const candidate of [encoded, encoded.replace("@/", `@${STORE_URL_NO_HOST}/`)]) {
-    try {
-      return new URL(candidate);
-    } catch {
-      // not a URL this way: the next
-    }
-  }
-  return undefined;
-}
 
 /** `postgres://user@host:port/db` — the store URL without its password or query, for logs and messages. */
 export function describeStoreUrl(url: string): string {
