@@ -9,7 +9,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, sta
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cacheDirectory } from "../provider-shim/provider/code-cache.js";
-import { assertBundleBuilt, connect, hostCertificate, providerEnv, removeProviderCache, startProvider, unary } from "./helpers/provider.js";
+import { assertBundleBuilt, healthOf, hostCertificate, providerEnv, removeProviderCache, startProvider } from "./helpers/provider.js";
 
 const roots: string[] = [];
 beforeAll(() => assertBundleBuilt());
@@ -29,12 +29,7 @@ async function startOnce(home: string): Promise<string> {
   const host = hostCertificate();
   const p = startProvider(providerEnv(host, { XDG_CACHE_HOME: home, TF_LOG_PROVIDER: "debug" }));
   const hs = await p.handshake;
-  const clients = connect(hs, host);
-  try {
-    expect((await unary(clients.health, "Check", { service: "plugin" })).status).toBe(1);
-  } finally {
-    clients.close();
-  }
+  expect(await healthOf(hs, host)).toBe(1);
   p.child.kill("SIGTERM");
   expect(await p.exited).toEqual({ code: 0, signal: null });
   const line = p

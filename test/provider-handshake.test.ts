@@ -12,6 +12,7 @@ import { loadProtocol } from "../provider-shim/provider/protocol/services.js";
 import {
   assertBundleBuilt,
   connect,
+  healthOf,
   hostCertificate,
   providerEnv,
   removeProviderCache,
@@ -106,12 +107,7 @@ describe("terraform-provider-jobgate handshake", () => {
       anonymous.close();
     }
     // The real host still gets in.
-    const clients = connect(hs, host);
-    try {
-      expect((await unary(clients.health, "Check", { service: "plugin" })).status).toBe(1);
-    } finally {
-      clients.close();
-    }
+    expect(await healthOf(hs, host)).toBe(1);
     p.child.kill("SIGTERM");
     await p.exited;
   });

@@ -110,6 +110,16 @@ export interface ProviderClients {
 }
 
 /** gRPC clients over mutual TLS, presenting `clientCert` (what Terraform does). */
+/** Connects as the host would and asks go-plugin's health check: "SERVING" (1) is what a working provider says. */
+export async function healthOf(handshake: Handshake, clientCert: PluginCertificate): Promise<number> {
+  const clients = connect(handshake, clientCert);
+  try {
+    return (await unary<{ status: number }>(clients.health, "Check", { service: "plugin" })).status;
+  } finally {
+    clients.close();
+  }
+}
+
 export function connect(handshake: Handshake, clientCert: PluginCertificate): ProviderClients {
   const { clients } = loadProtocol();
   const credentials = grpc.credentials.createSsl(Buffer.from(handshake.certPem), Buffer.from(clientCert.keyPem), Buffer.from(clientCert.certPem));
