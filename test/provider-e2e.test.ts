@@ -18,6 +18,7 @@ import { startTestServer, type TestServer } from "./helpers/server.js";
 import {
   flat,
   hasTerraform,
+  initWorkspace,
   installProviderTo,
   makeRoot,
   processesMentioning,
@@ -43,17 +44,6 @@ function makeWorkspace(name: string, files: Record<string, string>, extraEnv: No
   const dir = makeRoot(name);
   for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
   return workspace(dir, cliConfig, { JOBGATE_API_URL: server.url, JOBGATE_TOKEN: TOKENS.all, ...extraEnv });
-}
-
-async function init(ws: Workspace): Promise<void> {
-  const run = await ws.terraform("init", "-input=false");
-  if (run.code !== 0) throw new Error(`terraform init failed in ${ws.dir}:\n${run.output}`);
-}
-
-async function startOperation(path: string, body: Record<string, unknown>): Promise<Job> {
-  const res = await server.request(path, { method: "POST", body });
-  if (res.status !== 202) throw new Error(`${path}: ${res.status} ${res.text}`);
-  return res.json.data as Job;
 }
 
 async function untilTerminal(jobId: string): Promise<Job> {
@@ -130,8 +120,8 @@ describeWithTerraform("terraform with terraform-provider-jobgate", () => {
       const a = makeWorkspace("lock-a", { "main.tf": PROVIDER_BLOCK });
       const b = workspace(makeRoot("lock-b"), writeCliConfig(otherRoot, other.dir), {});
       writeFileSync(join(b.dir, "main.tf"), PROVIDER_BLOCK);
-      await init(a);
-      await init(b);
+      await initWorkspace(a);
+      await initWorkspace(b);
       const lockA = readFileSync(join(a.dir, ".terraform.lock.hcl"), "utf8");
       const lockB = readFileSync(join(b.dir, ".terraform.lock.hcl"), "utf8");
       const hash = /"(h1:[A-Za-z0-9+/=]+)"/.exec(lockA)?.[1];
@@ -157,7 +147,7 @@ describeWithTerraform("terraform with terraform-provider-jobgate", () => {
       const logFile = "provider.log";
       const ws = makeWorkspace("example", {}, { TF_LOG_PROVIDER: "TRACE", TF_LOG_PATH: "provider.log" });
       copyFileSync(resolve(REPO, "examples/provider/main.tf"), join(ws.dir, "main.tf"));
-      await init(ws);
+      await initWorkspace(ws);
       const JOB_MS = 2000;
       const apply = await ws.terraform("apply", "-auto-approve", "-input=false", `-var=deploy_duration_ms=${JOB_MS}`);
       expect(apply.output).toContain("Apply complete! Resources: 2 added, 0 changed, 0 destroyed.");
@@ -170,7 +160,7 @@ describeWithTerraform("terraform with terraform-provider-jobgate", () => {
       expect(apply.output).toContain(`build_id = "${(build!.result as { build_id: string }).build_id}"`);
       // Held for the job's run: at least most of its 2 s.
       expect(apply.output).toMatch(/jobgate_operation\.deploy: Creation complete after \d+s \[id=job_/);
-      expect(apply.ms).toBeGreaterThanOrEqual(JOB_MS - 200);
+      expect(apply.endedAt - apply.startedAt).toBeGreaterThanOrEqual(JOB_MS - 200);
       // The second resource ran after the deploy, with the release id in its body.
       expect(apply.output.indexOf("jobgate_operation.deploy: Creation complete")).toBeLessThan(
         apply.output.indexOf("jobgate_operation.smoke_build: Creating..."),
@@ -224,9 +214,9 @@ describeWithTerraform("terraform with terraform-provider-jobgate", () => {
   test(
     "a failed job fails the apply with error.code: error.message, and taints the resource",
     async () => {
-      const job = await startOperation("/v1/sites/site_1/deploys", { duration_ms: 300, fail: true });
+      const job = await server.startOperation("/v1/sites/site_1/deploys", { duration_ms: 300, fail: true });
       const ws = makeWorkspace("failed", { "main.tf": `${PROVIDER_BLOCK}resource "jobgate_job_wait" "w" {\n  job_id = "${job.id}"\n}\n` });
-      await init(ws);
+      await initWorkspace(ws);
       const apply = await ws.terraform("apply", "-auto-approve", "-input=false");
       expect(apply.code).toBe(1);
       expect(flat(apply.output)).toContain(`Error: Job ${job.id} failed: deploy_failed: simulated failure of ${job.id}`);
@@ -241,11 +231,11 @@ describeWithTerraform("terraform with terraform-provider-jobgate", () => {
   test(
     "a timeout fails the apply with the last state; a refresh after the API forgot the job keeps the state",
     async () => {
-      const job = await startOperation("/v1/sites/site_1/deploys", { duration_ms: 120_000 });
+      const job = await server.startOperation("/v1/sites/site_1/deploys", { duration_ms: 120_000 });
       const ws = makeWorkspace("timeout", {
         "main.tf": `${PROVIDER_BLOCK}resource "jobgate_job_wait" "w" {\n  job_id = "${job.id}"\n  timeouts {\n    create = "2s"\n  }\n}\n`,
       });
-      await init(ws);
+      await initWorkspace(ws);
       const apply = await ws.terraform("apply", "-auto-approve", "-input=false");
       expect(apply.code).toBe(1);
       expect(flat(apply.output)).toContain(`Error: Timed out waiting for job ${job.id}`);
@@ -270,12 +260,12 @@ describeWithTerraform("terraform with terraform-provider-jobgate", () => {
   test(
     "terraform import jobgate_job_wait adopts a job; the plan after it is empty; bad ids and operations are refused",
     async () => {
-      const job = await startOperation("/v1/sites/site_1/builds", { duration_ms: 200 });
+      const job = await server.startOperation("/v1/sites/site_1/builds", { duration_ms: 200 });
       const done = await untilTerminal(job.id);
       const ws = makeWorkspace("import", {
         "main.tf": `${PROVIDER_BLOCK}variable "id" { type = string }\nresource "jobgate_job_wait" "x" {\n  job_id = var.id\n}\nresource "jobgate_operation" "op" {\n  path = "/v1/sites/site_1/builds"\n}\n`,
       });
-      await init(ws);
+      await initWorkspace(ws);
       const imported = await ws.terraform("import", "-input=false", `-var=id=${job.id}`, "jobgate_job_wait.x", job.id);
       expect(imported.output).toContain("Import successful!");
       expect(imported.code).toBe(0);
@@ -298,9 +288,9 @@ describeWithTerraform("terraform with terraform-provider-jobgate", () => {
   test(
     "SIGINT to terraform stops the wait within seconds, and no provider process outlives it",
     async () => {
-      const job = await startOperation("/v1/sites/site_1/deploys", { duration_ms: 120_000 });
+      const job = await server.startOperation("/v1/sites/site_1/deploys", { duration_ms: 120_000 });
       const ws = makeWorkspace("sigint", { "main.tf": `${PROVIDER_BLOCK}resource "jobgate_job_wait" "w" {\n  job_id = "${job.id}"\n}\n` });
-      await init(ws);
+      await initWorkspace(ws);
       const running = ws.start("apply", "-auto-approve", "-input=false");
       let run, stoppedMs;
       try {
@@ -339,8 +329,8 @@ describeWithTerraform("terraform with terraform-provider-jobgate", () => {
       const synthesized = readFileSync(join(ws.dir, "cdk.tf.json"), "utf8");
       expect(synthesized).not.toContain("local-exec");
       expect(synthesized).not.toContain(TOKENS.all);
-      await init(ws);
-      const build = await startOperation("/v1/sites/site_1/builds", { duration_ms: 500 });
+      await initWorkspace(ws);
+      const build = await server.startOperation("/v1/sites/site_1/builds", { duration_ms: 500 });
       const apply = await ws.terraform("apply", "-auto-approve", "-input=false", `-var=build_job_id=${build.id}`, "-var=deploy_duration_ms=800");
       expect(apply.output).toContain("Apply complete! Resources: 2 added, 0 changed, 0 destroyed.");
       expect(apply.code).toBe(0);

@@ -7,7 +7,6 @@
  * Needs `terraform` (≥ 1.4) on PATH — skipped loudly without it — and the built CLI
  * (`npx tsc -p tsconfig.json`), because Terraform runs the CLI, not these sources.
  */
-import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -17,34 +16,16 @@ import { DeploySiteStack } from "../examples/deploy-site/stack.js";
 import { AsyncOperation, JobWait } from "../provider-shim/constructs/index.js";
 import { TOKENS } from "./helpers/keys.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
+import { flat, hasTerraform, initWorkspace, startTerraform, warnIfNoTerraform, type TerraformRun } from "./helpers/terraform.js";
 
 const REPO = process.cwd();
 const CLI_JS = resolve(REPO, "dist/provider-shim/cli/main.js");
 const CLI = [process.execPath, CLI_JS];
-/** Bound on one terraform command; generous, the machines are shared. */
-const TERRAFORM_TIMEOUT_MS = 90_000;
 /** Bound on one test (several terraform commands). */
 const TEST_TIMEOUT_MS = 150_000;
 
-const hasTerraform = spawnSync("terraform", ["version"], { stdio: "ignore" }).status === 0;
-if (!hasTerraform) {
-  console.warn(
-    "\n" +
-      "################################################################################\n" +
-      "#  SKIPPING test/terraform-e2e.test.ts: `terraform` is not on PATH.            #\n" +
-      "#  The constructs' real end-to-end test did NOT run. Install Terraform >= 1.4. #\n" +
-      "################################################################################\n",
-  );
-}
+warnIfNoTerraform("test/terraform-e2e.test.ts");
 const describeWithTerraform = hasTerraform ? describe : describe.skip;
-
-interface TerraformRun {
-  readonly code: number | null;
-  /** stdout and stderr, interleaved as they came. */
-  readonly output: string;
-  readonly startedAt: number;
-  readonly endedAt: number;
-}
 
 interface Workspace {
   /** Where terraform runs (the synthesized stack's directory). */
@@ -76,24 +57,8 @@ function workspace(name: string, extraEnv: NodeJS.ProcessEnv = {}): { root: stri
   });
   return {
     root,
-    make: (dir) => ({ dir, env, terraform: (...args) => runTerraform(dir, env, args) }),
+    make: (dir) => ({ dir, env, terraform: (...args) => startTerraform(dir, env, args).done }),
   };
-}
-
-function runTerraform(cwd: string, env: NodeJS.ProcessEnv, args: string[]): Promise<TerraformRun> {
-  return new Promise((resolvePromise, reject) => {
-    const startedAt = Date.now();
-    const child = spawn("terraform", [...args, "-no-color"], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), TERRAFORM_TIMEOUT_MS);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolvePromise({ code, output, startedAt, endedAt: Date.now() });
-    });
-  });
 }
 
 /** Synthesizes a stack the way `cdktf synth` does, with state next to it; returns its workspace. */
@@ -105,18 +70,6 @@ function synthStack(name: string, build: (stack: TerraformStack) => void, extraE
   new LocalBackend(stack, { path: "terraform.tfstate" });
   app.synth();
   return ws.make(join(ws.root, "cdktf.out", "stacks", name));
-}
-
-async function init(ws: Workspace): Promise<void> {
-  const run = await ws.terraform("init", "-input=false");
-  if (run.code !== 0) throw new Error(`terraform init failed in ${ws.dir}:\n${run.output}`);
-}
-
-/** Starts a demo operation on the server and returns its job. */
-async function startOperation(path: string, body: Record<string, unknown>): Promise<Job> {
-  const res = await server.request(path, { method: "POST", body });
-  if (res.status !== 202) throw new Error(`${path}: ${res.status} ${res.text}`);
-  return res.json.data as Job;
 }
 
 /** Follows a job by long-poll and resolves when it is terminal, with the time it got there. */
@@ -134,11 +87,6 @@ async function watchUntilTerminal(jobId: string): Promise<{ job: Job; at: number
 async function jobsOfType(type: string): Promise<Job[]> {
   const res = await server.request("/v1/jobs?limit=100");
   return (res.json.data as Job[]).filter((job) => job.type === type);
-}
-
-/** Terraform wraps diagnostics at 78 columns even off a terminal; compare with spaces squeezed. */
-function flat(text: string): string {
-  return text.replace(/\s+/g, " ");
 }
 
 function seconds(ms: number): string {
@@ -165,11 +113,11 @@ describeWithTerraform("terraform apply with the jobgate constructs", () => {
         const jobId = new TerraformVariable(stack, "job_id", { type: "string" });
         new JobWait(stack, "deploy", { jobId: jobId.stringValue, cli: CLI, timeout: "2m" });
       });
-      await init(ws);
+      await initWorkspace(ws);
 
       const JOB_MS = 5000;
       const jobStartedAt = Date.now();
-      const job = await startOperation("/v1/sites/site_1/deploys", { duration_ms: JOB_MS });
+      const job = await server.startOperation("/v1/sites/site_1/deploys", { duration_ms: JOB_MS });
       const finished = watchUntilTerminal(job.id);
       const apply = await ws.terraform("apply", "-auto-approve", "-input=false", `-var=job_id=${job.id}`);
       const done = await finished;
@@ -208,8 +156,8 @@ describeWithTerraform("terraform apply with the jobgate constructs", () => {
         const jobId = new TerraformVariable(stack, "job_id", { type: "string" });
         new JobWait(stack, "deploy", { jobId: jobId.stringValue, cli: CLI, timeout: "2m" });
       });
-      await init(ws);
-      const job = await startOperation("/v1/sites/site_1/deploys", { duration_ms: 1500, fail: true });
+      await initWorkspace(ws);
+      const job = await server.startOperation("/v1/sites/site_1/deploys", { duration_ms: 1500, fail: true });
 
       const apply = await ws.terraform("apply", "-auto-approve", "-input=false", `-var=job_id=${job.id}`);
 
@@ -231,8 +179,8 @@ describeWithTerraform("terraform apply with the jobgate constructs", () => {
         const jobId = new TerraformVariable(stack, "job_id", { type: "string" });
         new JobWait(stack, "deploy", { jobId: jobId.stringValue, cli: CLI, timeout: "2s" });
       });
-      await init(ws);
-      const job = await startOperation("/v1/sites/site_1/deploys", { duration_ms: 60_000 });
+      await initWorkspace(ws);
+      const job = await server.startOperation("/v1/sites/site_1/deploys", { duration_ms: 60_000 });
 
       const apply = await ws.terraform("apply", "-auto-approve", "-input=false", `-var=job_id=${job.id}`);
 
@@ -250,8 +198,8 @@ describeWithTerraform("terraform apply with the jobgate constructs", () => {
         const jobId = new TerraformVariable(stack, "job_id", { type: "string" });
         new JobWait(stack, "deploy", { jobId: jobId.stringValue, cli: CLI, onFailure: "continue", quiet: true });
       });
-      await init(ws);
-      const job = await startOperation("/v1/sites/site_1/deploys", { duration_ms: 500, fail: true });
+      await initWorkspace(ws);
+      const job = await server.startOperation("/v1/sites/site_1/deploys", { duration_ms: 500, fail: true });
 
       const apply = await ws.terraform("apply", "-auto-approve", "-input=false", `-var=job_id=${job.id}`);
 
@@ -276,7 +224,7 @@ describeWithTerraform("terraform apply with the jobgate constructs", () => {
           destroy: { method: "POST", path: "/v1/sites/site_1/builds", body: { duration_ms: 500 } },
         });
       });
-      await init(ws);
+      await initWorkspace(ws);
       const deploysBefore = (await jobsOfType("deployment.deploy")).length;
 
       const apply = await ws.terraform("apply", "-auto-approve", "-input=false");
@@ -331,8 +279,8 @@ describeWithTerraform("terraform apply with the jobgate constructs", () => {
 
   /** Both examples: a build started elsewhere, then apply deploys and waits on it. */
   async function applyExample(dir: ReturnType<ReturnType<typeof workspace>["make"]>) {
-    await init(dir);
-    const build = await startOperation("/v1/sites/site_1/builds", { duration_ms: 1000 });
+    await initWorkspace(dir);
+    const build = await server.startOperation("/v1/sites/site_1/builds", { duration_ms: 1000 });
     const apply = await dir.terraform("apply", "-auto-approve", "-input=false", `-var=build_job_id=${build.id}`, "-var=deploy_duration_ms=1500");
     expect(apply.output).toContain("Apply complete! Resources: 2 added, 0 changed, 0 destroyed.");
     expect(apply.code).toBe(0);

@@ -18,7 +18,7 @@ import { numberFlag, type BenchContext } from "../lib/context.js";
 import { startCountingRelay } from "../lib/counting-relay.js";
 import { createJob, patchJob } from "../lib/http.js";
 import { CLI, TOKEN } from "../lib/paths.js";
-import { startJobgateCli } from "../lib/processes.js";
+import { onLines, startJobgateCli } from "../lib/processes.js";
 import { ratioOf, type BenchResult } from "../lib/report.js";
 import { distribution, MIB, round } from "../lib/stats.js";
 
@@ -43,20 +43,11 @@ function startWait(ids: string[], apiUrl: string): Proc {
     env: { PATH: process.env.PATH, JOBGATE_API_URL: apiUrl, JOBGATE_TOKEN: TOKEN },
   });
   const proc: Proc = { child, exited: new Promise((resolve) => child.once("exit", (code) => resolve(code))), shown: new Map(), cpuTicks: 0, peakRss: 0 };
-  let buffer = "";
-  child.stderr.setEncoding("utf8");
-  child.stderr.on("data", (chunk: string) => {
-    const at = performance.now();
-    buffer += chunk;
-    const lines = buffer.split("\n");
-    buffer = lines.pop()!;
-    for (const line of lines) {
-      const match = /^jobgate: (job_\w+) (queued 0%|running \d+%|succeeded 100%)/.exec(line);
-      if (match !== null) {
-        const key = `${match[1]} ${match[2]}`;
-        if (!proc.shown.has(key)) proc.shown.set(key, at);
-      }
-    }
+  onLines(child.stderr, (line, at) => {
+    const match = /^jobgate: (job_\w+) (queued 0%|running \d+%|succeeded 100%)/.exec(line);
+    if (match === null) return;
+    const key = `${match[1]} ${match[2]}`;
+    if (!proc.shown.has(key)) proc.shown.set(key, at);
   });
   return proc;
 }

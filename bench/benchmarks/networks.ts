@@ -26,7 +26,7 @@ import type { BenchContext } from "../lib/context.js";
 import { startCountingRelay, type CountingRelay } from "../lib/counting-relay.js";
 import { createJob, patchJob } from "../lib/http.js";
 import { CLI, TOKEN } from "../lib/paths.js";
-import { startJobgateCli } from "../lib/processes.js";
+import { onLines, startJobgateCli } from "../lib/processes.js";
 import { type BenchResult } from "../lib/report.js";
 import { distribution, round } from "../lib/stats.js";
 
@@ -124,17 +124,9 @@ function startWaiter(name: string, args: string[], env: Record<string, string>, 
     env: { PATH: process.env.PATH, JOBGATE_TOKEN: TOKEN, ...env },
   });
   const shown = new Map<string, number>();
-  let buffer = "";
-  child.stderr.setEncoding("utf8");
-  child.stderr.on("data", (chunk: string) => {
-    const at = performance.now();
-    buffer += chunk;
-    const lines = buffer.split("\n");
-    buffer = lines.pop()!;
-    for (const line of lines) {
-      const match = / (running \d+%|succeeded 100%)/.exec(line);
-      if (match !== null && !shown.has(match[1]!)) shown.set(match[1]!, at);
-    }
+  onLines(child.stderr, (line, at) => {
+    const match = / (running \d+%|succeeded 100%)/.exec(line);
+    if (match !== null && !shown.has(match[1]!)) shown.set(match[1]!, at);
   });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return { name, jobId, relay, shown, child, exited };

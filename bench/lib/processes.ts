@@ -1,4 +1,5 @@
 import { spawn, fork, type ChildProcess } from "node:child_process";
+import type { Readable } from "node:stream";
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CLI, KEYS_FILE, benchScript } from "./paths.js";
@@ -156,4 +157,17 @@ async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<vo
   const timer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
   await exited;
   clearTimeout(timer);
+}
+
+/** Calls `onLine` with each line of `stream` and the moment its chunk arrived (for detection latencies). */
+export function onLines(stream: Readable, onLine: (line: string, at: number) => void): void {
+  let buffer = "";
+  stream.setEncoding("utf8");
+  stream.on("data", (chunk: string) => {
+    const at = performance.now();
+    buffer += chunk;
+    const lines = buffer.split("\n");
+    buffer = lines.pop()!;
+    for (const line of lines) onLine(line, at);
+  });
 }

@@ -29,6 +29,8 @@ export interface TestServer {
   request(path: string, options?: RequestOptions): Promise<TestResponse>;
   /** Publishes a job (as the all-scopes key unless told otherwise) and returns it. */
   publish(body?: Record<string, unknown>, token?: string): Promise<Job>;
+  /** Starts a demo operation (POST `path`, expecting 202) as the all-scopes key and returns its job. */
+  startOperation(path: string, body: Record<string, unknown>): Promise<Job>;
   patch(jobId: string, body: Record<string, unknown>, token?: string): Promise<TestResponse>;
   close(): Promise<void>;
 }
@@ -76,6 +78,11 @@ function wrap(server: JobgateServer): TestServer {
         body: { type: "deployment.deploy", team_id: "team_1", resource: { type: "deployment", site_id: "site_1" }, ...body },
       });
       if (res.status !== 201) throw new Error(`publish failed: ${res.status} ${res.text}`);
+      return res.json.data as Job;
+    },
+    async startOperation(path, body) {
+      const res = await request(path, { method: "POST", body });
+      if (res.status !== 202) throw new Error(`${path}: ${res.status} ${res.text}`);
       return res.json.data as Job;
     },
     patch(jobId, body, token = TOKENS.all) {

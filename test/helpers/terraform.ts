@@ -1,8 +1,8 @@
 /**
- * Running the real `terraform` for the provider suites: workspaces in temp dirs, each with
- * its own TF_DATA_DIR, and a CLI configuration whose only provider source for jobgate/* is
- * a filesystem mirror filled by `jobgate provider install --dir` — so nothing is read from
- * or written to the user's ~/.terraform.d, and no registry is asked.
+ * Running the real `terraform` for the suites: workspaces in temp dirs, each with its own
+ * TF_DATA_DIR, and a CLI configuration whose only provider source for jobgate/* is a
+ * filesystem mirror filled by `jobgate provider install --dir` (or none, for local-exec) —
+ * so nothing is read from or written to the user's ~/.terraform.d, and no registry is asked.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -18,7 +18,7 @@ export function warnIfNoTerraform(suite: string): void {
     "\n" +
       "################################################################################\n" +
       `#  SKIPPING ${suite}: \`terraform\` is not on PATH.\n` +
-      "#  The provider's real end-to-end tests did NOT run. Install Terraform >= 1.4.  #\n" +
+      "#  Its real Terraform end-to-end tests did NOT run. Install Terraform >= 1.4.   #\n" +
       "################################################################################\n",
   );
 }
@@ -29,7 +29,9 @@ export interface TerraformRun {
   /** stdout and stderr, interleaved as they came. */
   readonly output: string;
   readonly stdout: string;
-  readonly ms: number;
+  /** Date.now() when the command started and ended, to compare with a job's times. */
+  readonly startedAt: number;
+  readonly endedAt: number;
 }
 
 export interface RunningTerraform {
@@ -43,7 +45,7 @@ export interface RunningTerraform {
 export const TERRAFORM_TIMEOUT_MS = 90_000;
 
 export function startTerraform(cwd: string, env: NodeJS.ProcessEnv, args: readonly string[]): RunningTerraform {
-  const started = performance.now();
+  const startedAt = Date.now();
   const child = spawn("terraform", [...args, ...(args[0] === "output" || args[0] === "show" ? [] : ["-no-color"])], {
     cwd,
     env,
@@ -64,7 +66,7 @@ export function startTerraform(cwd: string, env: NodeJS.ProcessEnv, args: readon
     child.on("error", reject);
     child.on("close", (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, output, stdout, ms: performance.now() - started });
+      resolve({ code, signal, output, stdout, startedAt, endedAt: Date.now() });
     });
   });
   return {
@@ -133,6 +135,12 @@ export function workspace(dir: string, cliConfig: string, extraEnv: NodeJS.Proce
     terraform: (...args) => startTerraform(dir, env, args).done,
     start: (...args) => startTerraform(dir, env, args),
   };
+}
+
+/** `terraform init` in `ws`, which must succeed. */
+export async function initWorkspace(ws: { readonly dir: string; terraform(...args: string[]): Promise<TerraformRun> }): Promise<void> {
+  const run = await ws.terraform("init", "-input=false");
+  if (run.code !== 0) throw new Error(`terraform init failed in ${ws.dir}:\n${run.output}`);
 }
 
 export function removeRoots(): void {
