@@ -46,8 +46,8 @@ export interface WaitForJobOptions {
   /** Give up after this long: ms, or a Go-style duration (`"30m"`). @default no limit */
   readonly timeout?: number | string;
   readonly signal?: AbortSignal;
-  /** Called with the first state and every change after it. */
-  readonly onProgress?: (job: Job) => void;
+  /** Called with the first state and every change after it, and that state's ETag. */
+  readonly onProgress?: (job: Job, etag: string) => void;
   /** Called when a request fails and will be retried (for status lines). */
   readonly onRetry?: (error: JobgateError, delayMs: number) => void;
   /** A hold was cut by an intermediary (a proxy's timeout) and asked again, shorter: not a failure. */
@@ -205,9 +205,9 @@ export async function waitForJob(transport: Transport, settings: LongPollSetting
       deadline,
       retrier,
       onHoldCut: options.onHoldCut,
-      onState: (job) => {
+      onState: (job, etag) => {
         last = job;
-        options.onProgress?.(job);
+        options.onProgress?.(job, etag);
       },
     });
   } catch (error) {

@@ -23,7 +23,9 @@ import type { Transport } from "./transport.js";
 
 export { DEFAULT_FIRST_EVENT_TIMEOUT_MS };
 
-export interface WatchJobOptions extends WaitForJobOptions {
+export interface WatchJobOptions extends Omit<WaitForJobOptions, "onProgress"> {
+  /** Called with the first state and every change after it (from the stream or the long-poll, so without an ETag). */
+  readonly onProgress?: (job: Job) => void;
   /** Fall back to the long-poll when the stream has sent no event this long, in ms. @default 5_000 */
   readonly firstEventTimeoutMs?: number;
   /** How far the stream may lag behind the long-poll before it counts as buffered, in ms. @default 1_000 */

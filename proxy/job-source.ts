@@ -26,8 +26,9 @@ export interface JobSource<Caller> {
   read(caller: Caller, jobId: string): JobView | Promise<JobView>;
   /**
    * Optional: the job read from the source of truth, past any local cache — asked when a
-   * client shows a version newer than `read` gave (a replica whose cache has not yet heard
-   * of a change another replica made), so the client is never answered an older state.
+   * client shows a version newer than `read` gave without waiting (a replica whose cache has
+   * not yet heard of a change another replica made), so the client is never answered an
+   * older state. A promise from `read` is such a read already, and is not asked again.
    * Throws like `read`.
    */
   readFresh?(caller: Caller, jobId: string): Promise<JobView>;

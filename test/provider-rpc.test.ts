@@ -259,10 +259,22 @@ describe("ApplyResourceChange", () => {
     const job = await startJob({ duration_ms: 60_000 });
     const config = waitConfig(job.id, record([["create", "1s"]]));
     const { planned } = await plan(h, WAIT, null, config);
-    const { state, diagnostics } = await apply(h, WAIT, null, planned, config);
+    const { state, priv, diagnostics } = await apply(h, WAIT, null, planned, config);
     expect(diagnostics[0]!.summary).toBe(`Timed out waiting for job ${job.id}`);
     expect(diagnostics[0]!.detail).toMatch(new RegExp(`timed out after 1s waiting for ${job.id}; last state: (queued|running) \\d+%`));
     expectConsistent(planned, state!);
+    // The last state's ETag is kept: the refresh of the cut wait asks with it, and an unchanged job is a 304.
+    expect(priv).toEqual({ job_id: job.id, etag: expect.stringMatching(/^"w\/job-\d+"$/) });
+    const answered304 = async (): Promise<number> =>
+      Number(
+        /^jobgate_http_requests_total\{(?=[^}]*route="GET \/v1\/jobs\/:jobID")(?=[^}]*status="304")[^}]*\} (\d+)/m.exec(
+          (await server.request("/metrics", { token: null })).text,
+        )?.[1] ?? 0,
+      );
+    const before = await answered304();
+    const read: any = await h.ReadResource!({ type_name: WAIT.typeName, current_state: dv(state!, WAIT.type), private: Buffer.from(JSON.stringify(priv)) });
+    expect(read.diagnostics).toEqual([]);
+    expect(await answered304()).toBe(before + 1);
   });
 });
 

@@ -42,6 +42,17 @@ test("a buffered SSE is remembered: watches long-poll; after the retry period on
   ]);
 });
 
+test("a probe that never reports back (its request failed, or its watch stopped) does not keep SSE off: the next pause grants another", async () => {
+  const { logger } = capture();
+  const health = new UpstreamHealth("https://api.example.com", logger, 50);
+  health.streamBuffered(5_000);
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  expect(health.tryStream()).toBe(true); // the probe, which then fails without a word
+  expect(health.tryStream()).toBe(false);
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  expect(health.tryStream()).toBe(true);
+});
+
 test("unreachable and back are each logged once; a 4xx is an answer, not an outage", () => {
   const { lines, logger } = capture();
   const health = new UpstreamHealth("https://api.example.com", logger);

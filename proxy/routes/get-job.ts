@@ -97,7 +97,7 @@ export function createGetJobHandler<Caller>(deps: GetJobDeps<Caller>): GetJobHan
     requests.fail(ex.ctx, ex.res, ex.req.method, GET_JOB_ROUTE, error);
   };
 
-  /** Answers at once, or starts a hold; synchronous up to the hold. */
+  /** Answers at once, or starts a hold; synchronous up to the hold. `fresh`: `view` is no cached one (see JobSource.readFresh). */
   const respond = (ex: Exchange<Caller>, view: JobView, fresh = false): void => {
     if (ex.res.destroyed) return record(ex, 499); // gone while the source was read
     const requestedWait = requestedWaitSeconds(ex.waitQuery, ex.req.headers.prefer);
@@ -169,7 +169,7 @@ export function createGetJobHandler<Caller>(deps: GetJobDeps<Caller>): GetJobHan
       // A promise from any realm or driver, not only this realm's Promise.
       if (typeof (view as PromiseLike<JobView>).then === "function") {
         Promise.resolve(view as PromiseLike<JobView>)
-          .then((resolved) => respond(ex, resolved))
+          .then((resolved) => respond(ex, resolved, true)) // not a cached view: read from the store already
           .catch((error: unknown) => fail(ex, error));
       } else {
         respond(ex, view as JobView);

@@ -44,10 +44,12 @@ export function createStreamJobRouter<Caller>(deps: {
     const caller = read.authenticate({ authorization: req.headers.authorization, forgeVersion: locals(res).ctx.version });
     const jobId = req.params.jobID;
     const lastEventId = req.get("Last-Event-ID") ?? queryParam(req, "last_event_id");
-    let first = await source.read(caller, jobId);
-    // A client resuming from a newer event than this view (another replica sent it): read
-    // past the cache rather than replay an older state.
-    if (source.readFresh !== undefined && /^\d{1,15}$/.test(lastEventId?.trim() ?? "") && Number(lastEventId) > first.version) {
+    const answer = source.read(caller, jobId);
+    const cached = typeof (answer as PromiseLike<JobView>).then !== "function";
+    let first = await answer;
+    // A client resuming from a newer event than a cached view (another replica sent it):
+    // read past the cache rather than replay an older state.
+    if (cached && source.readFresh !== undefined && /^\d{1,15}$/.test(lastEventId?.trim() ?? "") && Number(lastEventId) > first.version) {
       first = await source.readFresh(caller, jobId);
     }
     const releaseQuota = req.method === "HEAD" ? () => {} : holds.take(read.holdKey(caller));

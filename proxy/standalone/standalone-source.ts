@@ -34,14 +34,10 @@ class StandaloneJobSource implements JobSource<Principal> {
   constructor(private readonly store: JobStore) {}
 
   read(principal: Principal, jobId: string): JobView | Promise<JobView> {
-    const admit = (job: StoredJob | undefined): JobView => {
-      if (job === undefined || !canSee(principal, job)) throw notFound(jobId);
-      return viewOf(job);
-    };
     // Only a job the caller may see is answered from the cache: an invisible one takes the
     // missing one's path (a read), so no timing tells it exists (spec §1).
     const cached = this.store.getCached?.(jobId);
-    return cached !== undefined && canSee(principal, cached) ? viewOf(cached) : this.store.get(jobId, principal).then(admit);
+    return cached !== undefined && canSee(principal, cached) ? viewOf(cached) : this.readFresh(principal, jobId);
   }
 
   readFresh(principal: Principal, jobId: string): Promise<JobView> {

@@ -17,8 +17,8 @@ import { isHttpError, isUnreachableError } from "../../client/errors.js";
 
 export class UpstreamHealth {
   #reachable = true;
+  /** When SSE was last found buffered, or a retry of it last granted; undefined while it works. */
   #bufferedAt: number | undefined;
-  #probing = false;
 
   constructor(
     private readonly upstream: string,
@@ -26,24 +26,23 @@ export class UpstreamHealth {
     private readonly sseRetryMs: number = UPSTREAM_SSE_RETRY_MS,
   ) {}
 
-  /** True when a watch should (try to) stream now; false: long-poll. A retry after the pause is given to one watch at a time. */
+  /**
+   * True when a watch should (try to) stream now; false: long-poll. A retry after the pause
+   * is given to one watch per pause, whatever becomes of it (a probe that fails or is
+   * stopped never reports back, and must not keep SSE off for good).
+   */
   tryStream(): boolean {
     if (this.#bufferedAt === undefined) return true;
-    if (this.#probing || performance.now() - this.#bufferedAt < this.sseRetryMs) return false;
-    this.#probing = true;
+    const now = performance.now();
+    if (now - this.#bufferedAt < this.sseRetryMs) return false;
+    this.#bufferedAt = now;
     return true;
-  }
-
-  /** True while the upstream's SSE is known to be buffered. */
-  get sseBuffered(): boolean {
-    return this.#bufferedAt !== undefined;
   }
 
   /** A stream sent no byte within `firstByteMs`: something on the way buffers it. */
   streamBuffered(firstByteMs: number): void {
     const first = this.#bufferedAt === undefined;
     this.#bufferedAt = performance.now();
-    this.#probing = false;
     if (first) {
       this.logger.info(
         { upstream: this.upstream, first_byte_ms: firstByteMs, sse_retry: formatDuration(this.sseRetryMs) },
@@ -54,7 +53,6 @@ export class UpstreamHealth {
 
   /** A stream's first byte arrived. */
   streamWorks(): void {
-    this.#probing = false;
     if (this.#bufferedAt === undefined) return;
     this.#bufferedAt = undefined;
     this.logger.info({ upstream: this.upstream }, "upstream SSE works again; watches stream it");

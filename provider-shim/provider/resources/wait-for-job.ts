@@ -40,34 +40,25 @@ export interface WaitOptions {
 export async function waitForTerminal(client: JobsClient, jobId: string, options: WaitOptions): Promise<WaitOutcome> {
   const { logger, stopSignal } = options;
   let last = options.first;
+  // The ETag of `last`, kept in private state whatever the outcome: a refresh of a cut wait asks with it.
+  let etag: string | undefined;
   try {
     const done = await client.waitForJob(jobId, {
       timeout: options.timeoutMs,
       signal: stopSignal,
-      onProgress: (job) => {
+      onProgress: (job, tag) => {
         last = job;
+        etag = tag === "" ? undefined : tag;
         logger.info(`${jobId} ${describeJob(job)}`, { job_id: jobId, status: job.status });
       },
       onRetry: (error, delayMs) => logger.warn(`${jobId}: ${error.message}; retrying in ${formatDuration(delayMs)}`, { job_id: jobId }),
     });
-    last = done;
-    // The wait hands back the job, not its ETag; one more (unheld) GET of the now terminal job gets both.
-    let etag: string | undefined;
-    try {
-      const read = await client.getJob(jobId, { signal: stopSignal });
-      if (!read.notModified) {
-        last = read.job;
-        etag = read.etag;
-      }
-    } catch (error) {
-      logger.debug(`${jobId}: could not read its ETag after the wait (${(error as Error).message}); a refresh will read it`);
-    }
-    return { job: last, etag, diagnostics: [] };
+    return { job: done, etag, diagnostics: [] };
   } catch (error) {
     if (stopSignal.aborted) {
       return {
         job: last,
-        etag: undefined,
+        etag,
         diagnostics: [
           errorDiag(
             `Interrupted while waiting for job ${jobId}`,
@@ -81,7 +72,7 @@ export async function waitForTerminal(client: JobsClient, jobId: string, options
     if (isJobFailedError(error)) {
       return {
         job: error.job,
-        etag: undefined,
+        etag,
         diagnostics: [
           errorDiag(
             `Job ${jobId} failed: ${error.jobError.code}: ${error.jobError.message}`,
@@ -92,10 +83,9 @@ export async function waitForTerminal(client: JobsClient, jobId: string, options
       };
     }
     if (isTimeoutError(error)) {
-      last = error.lastJob ?? last;
       return {
-        job: last,
-        etag: undefined,
+        job: error.lastJob ?? last,
+        etag,
         diagnostics: [
           errorDiag(
             `Timed out waiting for job ${jobId}`,
@@ -104,7 +94,7 @@ export async function waitForTerminal(client: JobsClient, jobId: string, options
         ],
       };
     }
-    return { job: last, etag: undefined, diagnostics: [apiErrorDiag(error, `waiting for job ${jobId}`)] };
+    return { job: last, etag, diagnostics: [apiErrorDiag(error, `waiting for job ${jobId}`)] };
   }
 }
 
