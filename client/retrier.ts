@@ -14,7 +14,7 @@
  */
 import { abortableSleep } from "./abortable-sleep.js";
 import { retryDelayMs, type BackoffSchedule } from "./backoff.js";
-import { UnreachableError, isHttpError, isUnreachableError, type JobgateError } from "./errors.js";
+import { isHttpError, isUnreachableError, type JobgateError } from "./errors.js";
 
 export interface RetrierOptions {
   readonly schedule: BackoffSchedule;
@@ -92,5 +92,3 @@ export function isRetryableHttp(error: unknown): boolean {
 export function isRetryable(error: unknown): error is JobgateError {
   return isUnreachableError(error) || isRetryableHttp(error);
 }
-
-export { UnreachableError };

@@ -72,11 +72,6 @@ export class Transport {
     return this.#options.proxy === undefined ? "" : ` (through proxy ${this.#options.proxy})`;
   }
 
-  /** True once the API has answered this client. */
-  get answered(): boolean {
-    return this.#answered;
-  }
-
   /** A retrier for one call: `retries` failures in a row at most (the client's default), until `deadline`. */
   retrier(options: {
     retries?: number;

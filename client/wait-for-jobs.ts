@@ -19,8 +19,6 @@ import type { HoldCut } from "./hold-window.js";
 import { deadlineError, followByLongPoll, startDeadline, type LongPollSettings } from "./long-poll.js";
 import type { Transport } from "./transport.js";
 
-export { checkJobIds };
-
 export type WaitMode = "all" | "any";
 
 export interface WaitForJobsOptions {

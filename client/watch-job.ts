@@ -21,8 +21,6 @@ import { deadlineError, followByLongPoll, startDeadline, type LongPollSettings, 
 import { isRetryable } from "./retrier.js";
 import type { Transport } from "./transport.js";
 
-export { DEFAULT_FIRST_EVENT_TIMEOUT_MS };
-
 export interface WatchJobOptions extends Omit<WaitForJobOptions, "onProgress"> {
   /** Called with the first state and every change after it (from the stream or the long-poll, so without an ETag). */
   readonly onProgress?: (job: Job) => void;

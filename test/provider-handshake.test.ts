@@ -8,9 +8,9 @@ import { X509Certificate } from "node:crypto";
 import { existsSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
 import { MAGIC_COOKIE_KEY } from "../provider-shim/provider/handshake.js";
-import { loadProtocol } from "../provider-shim/provider/protocol/services.js";
 import {
   assertBundleBuilt,
+  clientConstructors,
   connect,
   healthOf,
   hostCertificate,
@@ -96,7 +96,7 @@ describe("terraform-provider-jobgate handshake", () => {
       intruder.close();
     }
     // Nor one with no certificate at all.
-    const { clients: ctors } = loadProtocol();
+    const ctors = clientConstructors();
     const anonymous = new ctors.Health(`unix:${hs.address}`, grpc.credentials.createSsl(Buffer.from(hs.certPem)), {
       "grpc.ssl_target_name_override": "localhost",
       "grpc.default_authority": "localhost",

@@ -272,7 +272,7 @@ describe("ApplyResourceChange", () => {
         )?.[1] ?? 0,
       );
     const before = await answered304();
-    const read: any = await h.ReadResource!({ type_name: WAIT.typeName, current_state: dv(state!, WAIT.type), private: Buffer.from(JSON.stringify(priv)) });
+    const read: any = await h.ReadResource!({ type_name: WAIT.typeName, current_state: dv(state, WAIT.type), private: Buffer.from(JSON.stringify(priv)) });
     expect(read.diagnostics).toEqual([]);
     expect(await answered304()).toBe(before + 1);
   });

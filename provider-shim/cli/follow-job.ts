@@ -17,8 +17,6 @@ import type { JobWaitOutcome } from "../../client/wait-for-jobs.js";
 import type { Job } from "../../api/index.js";
 import type { Reporter } from "./reporter.js";
 
-export { DEFAULT_FIRST_EVENT_TIMEOUT_MS as FIRST_EVENT_TIMEOUT_MS } from "../../api/defaults.js";
-
 export interface FollowOptions {
   readonly mode: "poll" | "stream";
   readonly timeoutMs: number;

@@ -21,13 +21,6 @@ export const errorDiag = (summary: string, detail?: string, attribute?: readonly
   ...(attribute !== undefined ? { attribute } : {}),
 });
 
-export const warningDiag = (summary: string, detail?: string, attribute?: readonly PathStep[]): Diagnostic => ({
-  severity: "warning",
-  summary,
-  ...(detail !== undefined ? { detail } : {}),
-  ...(attribute !== undefined ? { attribute } : {}),
-});
-
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
   return diagnostics.some((d) => d.severity === "error");
 }

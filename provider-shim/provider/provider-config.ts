@@ -8,8 +8,9 @@
  */
 import { readFileSync } from "node:fs";
 import { DEFAULT_API_URL, ENV as JOBGATE_ENV, FORGE_VERSION_PATTERN, type JobsClientOptions } from "../../client/index.js";
+import { BEARER_TOKEN_PATTERN } from "../../api/identifiers.js";
 import { isUnknown, type CtyObject, type CtyValue } from "./cty/values.js";
-import { errorDiag, type Diagnostic } from "./diagnostics.js";
+import { errorDiag, hasErrors, type Diagnostic } from "./diagnostics.js";
 import { objectTypeOf, type SchemaSpec } from "./schema.js";
 
 /** The variables the provider block defaults from (names from api/env.ts). */
@@ -129,13 +130,14 @@ export function configureProvider(config: CtyObject, env: NodeJS.ProcessEnv, use
         `Set ${ENV.token} in the environment Terraform runs in (or the provider's token argument) to the API's bearer token.`,
       ),
     );
-  } else if (/\s/.test(token)) {
-    diagnostics.push(errorDiag("Invalid token", "The token contains whitespace."));
+  } else if (!BEARER_TOKEN_PATTERN.test(token.trim())) {
+    // The client's own rule (client/options.ts): it would refuse the token later, with no attribute to point at.
+    diagnostics.push(errorDiag("Invalid token", "The token must be visible ASCII characters, without spaces or control characters."));
   }
   const caSource = text(config.ca_file) !== undefined ? "ca_file" : ENV.caFile;
   const caFile = text(config.ca_file) ?? fromEnv(env, ENV.caFile);
   if (caFile !== undefined) diagnostics.push(...checkCaFile(caFile, caSource));
-  if (diagnostics.some((d) => d.severity === "error")) return { options: undefined, diagnostics };
+  if (hasErrors(diagnostics)) return { options: undefined, diagnostics };
   return {
     options: { apiUrl, token: token!, ...(forgeVersion !== undefined ? { forgeVersion } : {}), ...(caFile !== undefined ? { caFile } : {}), userAgent },
     diagnostics,

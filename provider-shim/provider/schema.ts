@@ -4,7 +4,7 @@
  * resource has on the wire. Nested blocks are SINGLE-nested (`timeouts { … }`), which
  * read as an object or null.
  */
-import type { CtyType } from "./cty/types.js";
+import { typeToJson, type CtyType } from "./cty/types.js";
 
 export interface AttributeSpec {
   readonly name: string;
@@ -56,7 +56,7 @@ function blockMessage(block: BlockSpec): object {
     description_kind: STRING_KIND_MARKDOWN,
     attributes: block.attributes.map((attr) => ({
       name: attr.name,
-      type: Buffer.from(JSON.stringify(typeJson(attr.type))),
+      type: Buffer.from(JSON.stringify(typeToJson(attr.type))),
       description: attr.description,
       description_kind: STRING_KIND_MARKDOWN,
       required: attr.required === true,
@@ -70,13 +70,4 @@ function blockMessage(block: BlockSpec): object {
       block: blockMessage(nested.block),
     })),
   };
-}
-
-function typeJson(type: CtyType): unknown {
-  if (typeof type === "string") return type;
-  if ("list" in type) return ["list", typeJson(type.list)];
-  if ("set" in type) return ["set", typeJson(type.set)];
-  if ("map" in type) return ["map", typeJson(type.map)];
-  if ("tuple" in type) return ["tuple", type.tuple.map(typeJson)];
-  return ["object", Object.fromEntries(Object.entries(type.object).map(([k, v]) => [k, typeJson(v)]))];
 }

@@ -21,11 +21,6 @@ export class StreamBudget {
     sampledGauge(metrics.registry, "jobgate_stream_unsent_bytes", "SSE bytes written but not yet sent, over all streams.", () => this.total);
   }
 
-  /** Unsent bytes over all streams, as last seen. */
-  get unsent(): number {
-    return this.total;
-  }
-
   /** Tracks a stream until the returned release is called; `end` ends it (the caller's cleanup). */
   open(res: ServerResponse, end: () => void): () => void {
     const entry = { unsent: 0, end };

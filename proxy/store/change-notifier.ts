@@ -34,13 +34,7 @@ export class ChangeNotifier<T extends { readonly version: number }> {
    */
   wait(key: string, afterVersion: number, signal: AbortSignal): Promise<T | undefined> {
     if (signal.aborted) return Promise.resolve(undefined);
-    return new Promise((resolve) => {
-      let set = this.waiters.get(key);
-      if (set === undefined) this.waiters.set(key, (set = new Set()));
-      const waiter: Waiter<T> = { key, afterVersion, resolve, siblings: this.siblingsOf(signal) };
-      set.add(waiter);
-      waiter.siblings.add(waiter);
-    });
+    return new Promise((resolve) => this.register({ key, afterVersion, resolve, siblings: this.siblingsOf(signal) }));
   }
 
   /**
@@ -55,11 +49,8 @@ export class ChangeNotifier<T extends { readonly version: number }> {
     if (signal.aborted) return { promise: Promise.resolve(undefined), cancel: () => undefined };
     let waiter!: Waiter<T>;
     const promise = new Promise<T | undefined>((resolve, reject) => {
-      let set = this.waiters.get(key);
-      if (set === undefined) this.waiters.set(key, (set = new Set()));
       waiter = { key, afterVersion, resolve, reject, siblings: this.siblingsOf(signal) };
-      set.add(waiter);
-      waiter.siblings.add(waiter);
+      this.register(waiter);
     });
     const cancel = (outcome: { value: T | undefined } | { error: unknown }): void => {
       const set = this.waiters.get(key);
@@ -70,6 +61,13 @@ export class ChangeNotifier<T extends { readonly version: number }> {
       else waiter.resolve(outcome.value);
     };
     return { promise, cancel };
+  }
+
+  private register(waiter: Waiter<T>): void {
+    let set = this.waiters.get(waiter.key);
+    if (set === undefined) this.waiters.set(waiter.key, (set = new Set()));
+    set.add(waiter);
+    waiter.siblings.add(waiter);
   }
 
   /**

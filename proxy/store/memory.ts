@@ -24,8 +24,6 @@ import {
   type StoredJob,
 } from "./types.js";
 
-export { IDEMPOTENCY_KEY_TTL_MS } from "./bounds.js";
-
 export interface MemoryStoreOptions extends StoreBounds {
   /** Clock, for tests. @default Date.now */
   readonly now?: () => number;
@@ -230,9 +228,7 @@ export class MemoryBackend {
   }
 
   stats(): StoreStats {
-    let inFlight = 0;
-    for (const shelf of this.accounts.values()) inFlight += shelf.inFlight;
-    return { jobs: this.jobs.size, inFlight, byStatus: { ...this.byStatus } };
+    return { jobs: this.jobs.size, inFlight: this.byStatus.queued + this.byStatus.running, byStatus: { ...this.byStatus } };
   }
 
   /**

@@ -120,8 +120,18 @@ export async function healthOf(handshake: Handshake, clientCert: PluginCertifica
   }
 }
 
+/** Client constructors for the services the provider serves (the provider itself needs none). */
+export function clientConstructors(): Record<"Provider" | "GRPCController" | "Health", grpc.ServiceClientConstructor> {
+  const protocol = loadProtocol();
+  return {
+    Provider: grpc.makeGenericClientConstructor(protocol.provider, "Provider"),
+    GRPCController: grpc.makeGenericClientConstructor(protocol.controller, "GRPCController"),
+    Health: grpc.makeGenericClientConstructor(protocol.health, "Health"),
+  };
+}
+
 export function connect(handshake: Handshake, clientCert: PluginCertificate): ProviderClients {
-  const { clients } = loadProtocol();
+  const clients = clientConstructors();
   const credentials = grpc.credentials.createSsl(Buffer.from(handshake.certPem), Buffer.from(clientCert.keyPem), Buffer.from(clientCert.certPem));
   const options = { "grpc.ssl_target_name_override": "localhost", "grpc.default_authority": "localhost" };
   const target = `unix:${handshake.address}`;

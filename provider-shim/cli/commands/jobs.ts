@@ -9,7 +9,7 @@
  * the order given, that did not succeed; `--any` ends at the first to finish.
  */
 import type { Command } from "commander";
-import { DEFAULT_WAIT_TIMEOUT } from "../../../api/defaults.js";
+import { DEFAULT_FIRST_EVENT_TIMEOUT_MS, DEFAULT_WAIT_TIMEOUT } from "../../../api/defaults.js";
 import { ENV } from "../../../api/env.js";
 import { RESOURCE_TYPE_PATTERN } from "../../../api/identifiers.js";
 import { isJobStatus } from "../../../api/job.js";
@@ -21,7 +21,7 @@ import type { JobWaitOutcome } from "../../../client/wait-for-jobs.js";
 import { JOB_STATUSES, type Job, type JobStatus } from "../../../api/index.js";
 import { addConnectionOptions, addPollWaitOption, clientOptions, type ConnectionFlags } from "../config.js";
 import { EXIT, errorLine, exitCodeOf, type ExitCode } from "../exit-codes.js";
-import { FIRST_EVENT_TIMEOUT_MS, followJob, followJobs } from "../follow-job.js";
+import { followJob, followJobs } from "../follow-job.js";
 import { timeoutMs } from "../flags.js";
 import { CONNECTION_ENV_HELP, READ_EXIT_HELP, WAIT_ENV_HELP, WAIT_EXIT_HELP } from "../help.js";
 import { Reporter, reporterMode } from "../reporter.js";
@@ -146,7 +146,11 @@ export function registerJobs(program: Command): void {
       )
       .argument("[ids...]", `job ids (default $${ENV.jobIds}, else $${ENV.jobId})`)
       .option("--any", "with several jobs: return when the first one finishes, with its exit code")
-      .option("--first-event-timeout <duration>", "fall back to long-poll when the stream sends no event this long", `${FIRST_EVENT_TIMEOUT_MS / 1000}s`),
+      .option(
+        "--first-event-timeout <duration>",
+        "fall back to long-poll when the stream sends no event this long",
+        `${DEFAULT_FIRST_EVENT_TIMEOUT_MS / 1000}s`,
+      ),
   )
     .addHelpText(
       "after",

@@ -20,12 +20,6 @@ export class CtyTypeError extends Error {
   override name = "CtyTypeError";
 }
 
-export const list = (element: CtyType): CtyType => ({ list: element });
-export const set = (element: CtyType): CtyType => ({ set: element });
-export const map = (element: CtyType): CtyType => ({ map: element });
-export const object = (attributes: Record<string, CtyType>): CtyType => ({ object: attributes });
-export const tuple = (elements: readonly CtyType[]): CtyType => ({ tuple: elements });
-
 /** The element type of a list, set or map; undefined for anything else. */
 export function collectionElement(type: CtyType): CtyType | undefined {
   if (typeof type === "string") return undefined;
@@ -90,8 +84,4 @@ export function describeType(type: CtyType): string {
     .sort()
     .map((name) => `${name}=${describeType(type.object[name]!)}`)
     .join(", ")}})`;
-}
-
-export function sameType(a: CtyType, b: CtyType): boolean {
-  return JSON.stringify(typeToJson(a)) === JSON.stringify(typeToJson(b));
 }

@@ -83,12 +83,3 @@ export function record(entries: Iterable<readonly [string, CtyValue]> = []): Cty
 export function isObjectValue(value: CtyValue): value is CtyObject {
   return typeof value === "object" && value !== null && !Array.isArray(value) && !isUnknown(value) && !isCtyNumber(value) && !isDynamic(value);
 }
-
-/** True when the value holds no unknown anywhere. */
-export function isWhollyKnown(value: CtyValue): boolean {
-  if (isUnknown(value)) return false;
-  if (Array.isArray(value)) return value.every(isWhollyKnown);
-  if (isDynamic(value)) return isWhollyKnown(value.value);
-  if (isObjectValue(value)) return Object.values(value).every(isWhollyKnown);
-  return true;
-}

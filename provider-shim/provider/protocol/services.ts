@@ -8,7 +8,7 @@
  * numbers, enums as numbers, bytes as Buffers, absent fields filled with their defaults, and
  * `oneof` fields named by a virtual property (`selector: "attribute_name"`).
  */
-import * as grpc from "@grpc/grpc-js";
+import type * as grpc from "@grpc/grpc-js";
 import protobuf from "protobufjs/light.js";
 import { protoDescriptor } from "./proto-sources.js";
 
@@ -18,14 +18,6 @@ export interface Protocol {
   readonly stdio: grpc.ServiceDefinition;
   readonly broker: grpc.ServiceDefinition;
   readonly health: grpc.ServiceDefinition;
-  /** Client constructors, for tests and tools that speak to a provider. */
-  readonly clients: {
-    readonly Provider: grpc.ServiceClientConstructor;
-    readonly GRPCController: grpc.ServiceClientConstructor;
-    readonly GRPCStdio: grpc.ServiceClientConstructor;
-    readonly GRPCBroker: grpc.ServiceClientConstructor;
-    readonly Health: grpc.ServiceClientConstructor;
-  };
 }
 
 const CONVERSION: protobuf.IConversionOptions = { longs: Number, enums: Number, defaults: true, oneofs: true, arrays: true, objects: true };
@@ -61,19 +53,6 @@ export function loadProtocol(): Protocol {
   const stdio = serviceDefinition(root, "plugin.GRPCStdio");
   const broker = serviceDefinition(root, "plugin.GRPCBroker");
   const health = serviceDefinition(root, "grpc.health.v1.Health");
-  loaded = {
-    provider,
-    controller,
-    stdio,
-    broker,
-    health,
-    clients: {
-      Provider: grpc.makeGenericClientConstructor(provider, "Provider"),
-      GRPCController: grpc.makeGenericClientConstructor(controller, "GRPCController"),
-      GRPCStdio: grpc.makeGenericClientConstructor(stdio, "GRPCStdio"),
-      GRPCBroker: grpc.makeGenericClientConstructor(broker, "GRPCBroker"),
-      Health: grpc.makeGenericClientConstructor(health, "Health"),
-    },
-  };
+  loaded = { provider, controller, stdio, broker, health };
   return loaded;
 }

@@ -31,10 +31,8 @@ export class ChangeFeed {
   private attempt = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
-  private readonly waiting = new Set<{ resolve: () => void }>();
-  /** Times the feed came up, and went down (for tests and metrics). */
+  /** Times the feed came up (for tests, and to tell a reconnect from the first connect). */
   ups = 0;
-  downs = 0;
 
   constructor(
     private readonly config: pg.ClientConfig,
@@ -52,12 +50,6 @@ export class ChangeFeed {
     return this.connect();
   }
 
-  /** Resolves the next time the feed is up (at once if it is). */
-  whenUp(): Promise<void> {
-    if (this.connected) return Promise.resolve();
-    return new Promise((resolve) => this.waiting.add({ resolve }));
-  }
-
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.retryTimer);
@@ -65,8 +57,6 @@ export class ChangeFeed {
     const client = this.client;
     this.client = undefined;
     this.connected = false;
-    for (const waiter of this.waiting) waiter.resolve();
-    this.waiting.clear();
     await client?.end().catch(() => undefined);
   }
 
@@ -105,8 +95,6 @@ export class ChangeFeed {
     this.pingTimer = setInterval(() => this.ping(client, lose), PING_INTERVAL_MS);
     this.pingTimer.unref();
     this.events.onUp();
-    for (const waiter of this.waiting) waiter.resolve();
-    this.waiting.clear();
   }
 
   private ping(client: pg.Client, lose: (error: unknown) => void): void {
@@ -126,7 +114,6 @@ export class ChangeFeed {
     const wasConnected = this.connected;
     this.connected = false;
     if (wasConnected) {
-      this.downs++;
       this.logger?.warn({ reason: reason(error) }, "store change feed: lost the LISTEN connection; serving from the database until it is back");
       this.events.onDown(error);
     }

@@ -51,10 +51,6 @@ export class JobCache {
     this.live = false;
   }
 
-  get isLive(): boolean {
-    return this.live;
-  }
-
   /** The job as last heard, or undefined when not known here or the feed is down. */
   get(id: string): StoredJob | undefined {
     return this.live ? this.entries.get(id)?.job : undefined;
@@ -90,10 +86,6 @@ export class JobCache {
     if (entry === undefined ? this.evictedSeq > mark.seq : entry.seq > mark.seq) return;
     if (entry?.job !== undefined && entry.job.version > job.version) return;
     this.set(job.id, { job, seq: entry?.seq ?? mark.seq });
-  }
-
-  get size(): number {
-    return this.entries.size;
   }
 
   private set(id: string, entry: Entry): void {

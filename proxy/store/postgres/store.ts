@@ -24,7 +24,7 @@ import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
 import pg from "pg";
 import { DEFAULT_MAX_ACCOUNT_JOBS, DEFAULT_MAX_IDEMPOTENCY_KEYS, DEFAULT_MAX_JOBS, DEFAULT_RETENTION_MS } from "../../../api/defaults.js";
-import type { JobStatus } from "../../../api/job.js";
+import { JOB_STATUSES, type JobStatus } from "../../../api/job.js";
 import { IDEMPOTENCY_KEY_TTL_MS, SWEEP_INTERVAL_MS } from "../bounds.js";
 import { changesJob } from "../change.js";
 import { ChangeNotifier } from "../change-notifier.js";
@@ -143,9 +143,9 @@ function insertValues(fresh: NewJob): unknown[] {
 }
 
 /** The account's newest creation time, so a database clock that steps back never reorders its list. */
-const NEWEST_OF_ACCOUNT = ["queued", "running", "succeeded", "failed"]
-  .map((status) => `coalesce((SELECT max(created_at) FROM ${SCHEMA}.jobs WHERE account = $2 AND status = '${status}'), 0)`)
-  .join(", ");
+const NEWEST_OF_ACCOUNT = JOB_STATUSES.map(
+  (status) => `coalesce((SELECT max(created_at) FROM ${SCHEMA}.jobs WHERE account = $2 AND status = '${status}'), 0)`,
+).join(", ");
 const INSERT_JOB = `INSERT INTO ${SCHEMA}.jobs (id, account, team_id, type, resource_type, resource_id, site_id, env_id, status, progress, version, created_at)
   SELECT $1, $2, $3, $4, $5, $6, $7, $8, 'queued', 0, 1, greatest(${NOW_MS}, ${NEWEST_OF_ACCOUNT})`;
 /** The insert when there is room without evicting, in the store and in the account's quota (else no row: the slow path decides). */
@@ -279,7 +279,7 @@ export class PostgresJobStore implements JobStore {
         inserted = { job: queuedJob(fresh, rows[0].created_at), created: true };
       } else {
         // Taken, or no room without evicting: decided in a transaction.
-        inserted = { job: await this.transaction((client, afterCommit) => this.insertRow(client, afterCommit, fresh)), created: true };
+        inserted = { job: await this.transaction((client, afterCommit) => this.insertMakingRoom(client, afterCommit, fresh)), created: true };
       }
     } else {
       inserted = await this.transaction((client, afterCommit) => this.insertClaimed(client, afterCommit, fresh, claim));
@@ -414,11 +414,6 @@ export class PostgresJobStore implements JobStore {
     return this.feed.isConnected;
   }
 
-  /** Resolves the next time the change feed is up (at once if it is). */
-  whenFeedUp(): Promise<void> {
-    return this.feed.whenUp();
-  }
-
   /** Cuts the LISTEN connection as a network fault would (for tests). */
   interruptFeed(): void {
     this.feed.interrupt();
@@ -446,16 +441,15 @@ export class PostgresJobStore implements JobStore {
   // — writes —
 
   /**
-   * Inserts the row inside `client`'s transaction, first making room when a bound says so
-   * (StoreBounds, as the memory store does): past its own quota, the account's own oldest
-   * finished job goes, else AccountFullError; at the global bound, the oldest finished job
-   * of the heaviest account among this one and those holding more — a heavier tenant's
-   * volume never evicts a lighter one's jobs — else StoreFullError.
+   * Inserts the row inside `client`'s transaction after INSERT_IF_ROOM found no room (or
+   * the id taken), making room when a bound says so (StoreBounds, as the memory store does):
+   * past its own quota, the account's own oldest finished job goes, else AccountFullError;
+   * at the global bound, the oldest finished job of the heaviest account among this one and
+   * those holding more — a heavier tenant's volume never evicts a lighter one's jobs — else
+   * StoreFullError. Room that appeared since is found by the counts: nothing is evicted then.
    */
-  private async insertRow(client: pg.PoolClient, afterCommit: AfterCommit, fresh: NewJob): Promise<StoredJob> {
+  private async insertMakingRoom(client: pg.PoolClient, afterCommit: AfterCommit, fresh: NewJob): Promise<StoredJob> {
     const values = insertValues(fresh);
-    const room = await client.query<{ created_at: string }>({ ...INSERT_IF_ROOM, values: [...values, this.maxJobs, this.maxAccountJobs] });
-    if (room.rows[0] !== undefined) return queuedJob(fresh, room.rows[0].created_at);
     const taken = await client.query({ ...JOB_EXISTS, values: [fresh.id] });
     if (taken.rowCount !== 0) throw new JobExistsError(`job ${fresh.id} already exists`);
     const counts = (await client.query<Record<JobStatus, number>>({ ...COUNTS, values: [] })).rows[0]!;
@@ -489,7 +483,11 @@ export class PostgresJobStore implements JobStore {
 
   private async insertClaimed(client: pg.PoolClient, afterCommit: AfterCommit, fresh: NewJob, claim: IdempotencyClaim): Promise<Inserted> {
     const claimed = await client.query({ ...CLAIM_KEY, values: [fresh.account, claim.key, claim.fingerprint, fresh.id, IDEMPOTENCY_KEY_TTL_MS] });
-    if (claimed.rowCount === 1) return { job: await this.insertRow(client, afterCommit, fresh), created: true };
+    if (claimed.rowCount === 1) {
+      const room = await client.query<{ created_at: string }>({ ...INSERT_IF_ROOM, values: [...insertValues(fresh), this.maxJobs, this.maxAccountJobs] });
+      const job = room.rows[0] !== undefined ? queuedJob(fresh, room.rows[0].created_at) : await this.insertMakingRoom(client, afterCommit, fresh);
+      return { job, created: true };
+    }
     const { rows } = await client.query<{ fingerprint: string; job_id: string }>({ ...SELECT_KEY, values: [fresh.account, claim.key] });
     const earlier = rows[0]!;
     if (earlier.fingerprint !== claim.fingerprint) {
