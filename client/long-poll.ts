@@ -59,7 +59,7 @@ export interface LongPollSettings {
   /** Longest hold asked of the server per request, in seconds. */
   readonly longPollS: number;
   /** The hold asked for now (shorter than `longPollS` once an intermediary cut one). */
-  readonly holds?: HoldWindow;
+  readonly holds: HoldWindow;
   /** Timeout of a request that is not held. */
   readonly requestTimeoutMs: number;
 }
@@ -79,7 +79,7 @@ export async function pollJob(transport: Transport, settings: LongPollSettings, 
   const waitS = etag === undefined ? 0 : (options.waitS ?? 0);
   if (!Number.isFinite(waitS) || waitS < 0) throw new ConfigError(`waitS must be a number of seconds ≥ 0, got ${waitS}`);
   const holdUntil = performance.now() + waitS * 1000;
-  const holds = settings.holds ?? new HoldWindow(settings.longPollS);
+  const { holds } = settings;
   for (;;) {
     const started = performance.now();
     const askS = Math.min(settings.longPollS, holds.waitS, Math.ceil((holdUntil - started) / 1000));
@@ -169,9 +169,7 @@ export async function followByLongPoll(transport: Transport, settings: LongPollS
   let etag: string | undefined;
   for (;;) {
     const waitS =
-      etag === undefined
-        ? 0
-        : Math.max(1, Math.min(settings.longPollS, settings.holds?.waitS ?? Infinity, Math.ceil((ctx.deadline.at - performance.now()) / 1000)));
+      etag === undefined ? 0 : Math.max(1, Math.min(settings.longPollS, settings.holds.waitS, Math.ceil((ctx.deadline.at - performance.now()) / 1000)));
     const result = await pollJob(transport, settings, id, { etag, waitS, signal: ctx.signal, onHoldCut: ctx.onHoldCut }, ctx.retrier);
     if (result.notModified) continue;
     etag = result.etag;

@@ -32,12 +32,7 @@ export interface WatchJobOptions extends Omit<WaitForJobOptions, "onProgress"> {
   readonly onFallback?: (why: string) => void;
 }
 
-export async function watchJob(
-  transport: Transport,
-  settings: LongPollSettings & { requestTimeoutMs: number },
-  id: string,
-  options: WatchJobOptions = {},
-): Promise<Job> {
+export async function watchJob(transport: Transport, settings: LongPollSettings, id: string, options: WatchJobOptions = {}): Promise<Job> {
   const deadline = startDeadline(options.timeout, options.signal);
   const finished = new AbortController();
   const signal = AbortSignal.any([deadline.signal, finished.signal]);

@@ -1,5 +1,5 @@
 /**
- * The provider's version: the package's. Found by walking up from this module to the
+ * The package's version (the provider's and the CLI's). Found by walking up from this module to the
  * jobgate package.json (the same from the sources and from dist/); the bundle replaces
  * this module with the version inlined (build-bundle.ts).
  */

@@ -4,14 +4,13 @@
  * (431 `headers_too_large`), a head or body that did not arrive in time (408
  * `request_timeout`), anything malformed (400 `invalid_request`).
  */
+import { STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import { LATEST_VERSION } from "../../api/versions.js";
 import { ERROR_STATUS, type ErrorCode } from "../../api/error-codes.js";
 import { MAX_HEADER_BYTES } from "../../api/limits.js";
 import { newRequestId } from "../ulid.js";
 import { errorBody } from "./api-error.js";
-
-const REASONS: Partial<Record<number, string>> = { 400: "Bad Request", 408: "Request Timeout", 431: "Request Header Fields Too Large" };
 
 /** What to answer for a parser error; undefined when the connection should just be closed (the client went away). */
 export interface ClientErrorAnswer {
@@ -50,7 +49,7 @@ export function answerClientError(socket: Duplex, answer: ClientErrorAnswer | un
   const body = errorBody(answer.code, answer.message, requestId);
   const status = ERROR_STATUS[answer.code];
   socket.end(
-    `HTTP/1.1 ${status} ${REASONS[status] ?? "Error"}\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}\r\n` +
       `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
       `X-Request-Id: ${requestId}\r\nForge-Version: ${LATEST_VERSION}\r\nConnection: close\r\n\r\n${body}`,
   );
